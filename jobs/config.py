@@ -1,0 +1,37 @@
+"""Run settings: defaults, an optional TOML/JSON file, and the arguments each stage receives."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from miner.ingest import MAX_UTTERANCE_CHARS
+from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    max_utterance_chars: int = MAX_UTTERANCE_CHARS
+    session_gap_seconds: float = SESSION_GAP_SECONDS
+    max_session_turns: int = MAX_SESSION_TURNS
+    shuffle_partitions: int = 8
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_config(path: str | None) -> RunConfig:
+    """Defaults, overridden by the keys of a TOML or JSON file. Unknown keys are an error, not a no-op."""
+    if path is None:
+        return RunConfig()
+    text = Path(path).read_text(encoding="utf-8")
+    values = json.loads(text) if path.endswith(".json") else tomllib.loads(text)
+    known = {f.name: f.type for f in fields(RunConfig)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    defaults = RunConfig()
+    typed = {key: type(getattr(defaults, key))(value) for key, value in values.items()}
+    return replace(defaults, **typed)

@@ -1,0 +1,94 @@
+"""Stage 1, input checks: quarantine broken rows, pseudonymize ids, drop repeated deliveries.
+
+    spark-submit jobs/ingest.py --logs LOGS_DIR --out OUT_DIR [--max-utterance-chars N] [--id-salt-env VAR]
+
+Reads every Parquet file under LOGS_DIR after checking its footer against the `interactions` contract,
+writes OUT/turns (valid, one row per event_id) and OUT/quarantine (with a reason), and OUT/_stats/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.io import check_input_files, dataset_path, read_dataset, read_input, stats_path, write_dataset, write_json
+from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
+from schemas.interactions import INTERACTIONS
+from schemas.quarantine import QUARANTINE
+from schemas.turns import TURNS
+
+STAGE = "ingest"
+# A secret does not belong on a command line, where any process listing shows it.
+ID_SALT_ENV = "REPHRASE_MINER_ID_SALT"
+
+
+class AccountingError(RuntimeError):
+    """Rows were lost or invented: in != used + quarantined + duplicates."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--logs", required=True, help="directory (or URI) of interaction-log Parquet files")
+    parser.add_argument("--out", required=True, help="run output directory (or URI)")
+    parser.add_argument("--max-utterance-chars", type=int, default=MAX_UTTERANCE_CHARS)
+    parser.add_argument(
+        "--id-salt-env", default=ID_SALT_ENV,
+        help="environment variable holding the secret mixed into user/device hashes (unset = no salt)",
+    )
+    return parser.parse_args(argv)
+
+
+def input_fingerprint(files) -> str:
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f"{f.uri}\t{f.size_bytes}\t{f.num_rows}\n".encode())
+    return digest.hexdigest()
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    files = check_input_files(args.logs, INTERACTIONS)
+    rows_in = sum(f.num_rows for f in files)
+
+    checked_df = (
+        read_input(spark, files, INTERACTIONS)
+        .transform(with_quarantine_reason, args.max_utterance_chars)
+        .transform(pseudonymize, os.environ.get(args.id_salt_env, ""))
+    )
+    quarantine_path = dataset_path(args.out, "quarantine")
+    turns_path = dataset_path(args.out, "turns")
+    write_dataset(quarantined_rows(checked_df), quarantine_path, QUARANTINE, partition_by=("reason",))
+    write_dataset(deduplicated_turns(checked_df), turns_path, TURNS, partition_by=("locale",))
+
+    quarantined_by_reason = {
+        row["reason"]: row["rows"]
+        for row in read_dataset(spark, quarantine_path, QUARANTINE).groupBy("reason").agg(F.count("*").alias("rows")).collect()
+    }
+    turn_totals = read_dataset(spark, turns_path, TURNS).agg(
+        F.count("*").alias("turns"), F.coalesce(F.sum(F.col("deliveries") - 1), F.lit(0)).alias("duplicates")
+    ).first()
+    stats = {
+        "files": len(files),
+        "input_fingerprint": input_fingerprint(files),
+        "rows_in": rows_in,
+        "quarantined": sum(quarantined_by_reason.values()),
+        "quarantined_by_reason": dict(sorted(quarantined_by_reason.items())),
+        "duplicates": int(turn_totals["duplicates"]),
+        "turns": int(turn_totals["turns"]),
+    }
+    accounted = stats["turns"] + stats["quarantined"] + stats["duplicates"]
+    if accounted != rows_in:
+        raise AccountingError(f"{rows_in} rows in, but {accounted} accounted for: {stats}")
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import build_spark
+
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {STAGE}"), arguments)

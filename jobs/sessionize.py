@@ -1,0 +1,58 @@
+"""Stage 2, sessionize: place every turn in a session of its (user, device).
+
+    spark-submit jobs/sessionize.py --out OUT_DIR [--session-gap-seconds S] [--max-session-turns N]
+
+Reads OUT/turns, writes OUT/sessions and OUT/_stats/sessionize.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS, sessionize
+from schemas.sessions import SESSIONS
+from schemas.turns import TURNS
+
+STAGE = "sessionize"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sessionize", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="run output directory (or URI)")
+    parser.add_argument("--session-gap-seconds", type=float, default=SESSION_GAP_SECONDS)
+    parser.add_argument("--max-session-turns", type=int, default=MAX_SESSION_TURNS)
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    sessions_path = dataset_path(args.out, "sessions")
+    sessions_df = read_dataset(spark, dataset_path(args.out, "turns"), TURNS).transform(
+        sessionize, args.session_gap_seconds, args.max_session_turns
+    )
+    write_dataset(sessions_df, sessions_path, SESSIONS, partition_by=("locale",))
+
+    totals = (
+        read_dataset(spark, sessions_path, SESSIONS)
+        .agg(
+            F.count("*").alias("turns"),
+            F.count_distinct("session_id").alias("sessions"),
+            F.count_distinct(F.when(F.col("is_runaway"), F.col("session_id"))).alias("runaway_sessions"),
+            F.coalesce(F.max(F.col("turn_index") + 1), F.lit(0)).alias("longest_session_turns"),
+        )
+        .first()
+    )
+    stats = {key: int(totals[key]) for key in ("turns", "sessions", "runaway_sessions", "longest_session_turns")}
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import build_spark
+
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {STAGE}"), arguments)

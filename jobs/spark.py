@@ -1,0 +1,36 @@
+"""The one place that builds a SparkSession, for `__main__` blocks and the CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+DEFAULT_MASTER = "local[*]"
+
+
+def build_spark(app_name: str, master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
+    """A session in UTC whose Python workers run this interpreter.
+
+    `master=None` keeps whatever spark-submit was given (or local[*] when run as plain Python), so the
+    same entry point works on a laptop and on a cluster.
+    """
+    # Workers otherwise start whatever `python3` is on PATH, which lacks this environment's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master is None or master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if master:
+        builder = builder.master(master)
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
