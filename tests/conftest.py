@@ -19,3 +19,8 @@ def spark():
 def utc(*parts: int) -> dt.datetime:
     """A UTC timestamp for hand-written rows: utc(2026, 11, 30, 23, 59, 30)."""
     return dt.datetime(*parts, tzinfo=dt.timezone.utc)
+
+
+def collected(timestamp: dt.datetime) -> dt.datetime:
+    """How Spark hands a timestamp back to Python in a UTC session: naive, in UTC."""
+    return timestamp.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,82 @@
+"""The pipeline as the CLI runs it, on hand-written logs with every kind of row."""
+
+import datetime as dt
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import utc
+from jobs.cli import main
+from logs_factory import row, write_logs
+
+pytestmark = pytest.mark.integration
+
+NIGHT = utc(2026, 11, 29, 23, 58, 0)
+
+
+def at(seconds):
+    return NIGHT + dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def logs(tmp_path):
+    root = tmp_path / "logs"
+    # One session crosses midnight and the partition folders; the day-two file comes first in listing order.
+    write_logs(root / "date=2026-11-30" / "part-0.parquet", [
+        row("e3", "u1", at(150), "set an alarm for seven"),
+        row("e2", "u1", at(100), "wake me at seven", status="error"),  # duplicate delivery, other file
+        row("e4", "u1", at(1000), "play jazz"),
+        row("e5", "u2", at(10), "hallo", locale="DE-de", device_id=None),
+        row("bad1", "u3", at(5), "hi", status="succes"),
+        row("bad2", None, at(5), "hi"),
+    ])
+    write_logs(root / "date=2026-11-29" / "part-0.parquet", [
+        row("e1", "u1", at(0), "wake me up at seven", status="error"),
+        row("e2", "u1", at(100), "wake me at seven", status="error"),
+        row("e2", "u1", at(100), "wake me at seven", status="error"),
+        row("bad3", "u1", at(7), "x" * 600),
+    ])
+    return root
+
+
+def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    ingest, sessionize = manifest["stages"]["ingest"], manifest["stages"]["sessionize"]
+    assert {k: ingest[k] for k in ("files", "rows_in", "quarantined", "duplicates", "turns")} == {
+        "files": 2, "rows_in": 10, "quarantined": 3, "duplicates": 2, "turns": 5,
+    }
+    assert ingest["quarantined_by_reason"] == {"null_user_id": 1, "unknown_status": 1, "utterance_too_long": 1}
+    assert {k: sessionize[k] for k in ("turns", "sessions", "runaway_sessions", "longest_session_turns")} == {
+        "turns": 5, "sessions": 3, "runaway_sessions": 0, "longest_session_turns": 3,
+    }
+    assert (out / "_SUCCESS").exists()
+
+    sessions = pq.read_table(out / "sessions").to_pylist()
+    by_event = {r["event_id"]: r for r in sessions}
+    assert [(e, by_event[e]["turn_index"], by_event[e]["gap_s"]) for e in ("e1", "e2", "e3", "e4", "e5")] == [
+        ("e1", 0, None), ("e2", 1, 100.0), ("e3", 2, 50.0), ("e4", 0, None), ("e5", 0, None),
+    ]
+    assert by_event["e1"]["session_id"] == by_event["e3"]["session_id"] != by_event["e4"]["session_id"]
+    assert str(by_event["e5"]["locale"]) == "de-DE"
+    assert sorted(pq.read_table(out / "quarantine").column("event_id").to_pylist()) == ["bad1", "bad2", "bad3"]
+
+    printed = capsys.readouterr().out
+    assert "rows in                10" in printed and "duplicates              2" in printed
+    assert "sessions                3" in printed
+
+
+def test_bad_input_fails_with_file_and_column_and_publishes_nothing(tmp_path, capsys):
+    import pyarrow as pa
+
+    from schemas.interactions import INTERACTIONS
+
+    logs = tmp_path / "logs"
+    schema = pa.schema([f for f in INTERACTIONS.arrow_schema if f.name != "locale"])
+    write_logs(logs / "part-0.parquet", [{k: v for k, v in row("e1", "u1", NIGHT, "hi").items() if k != "locale"}], schema)
+    out = tmp_path / "out"
+    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 2
+    assert f"{logs}/part-0.parquet: column 'locale': missing" in capsys.readouterr().err
+    assert not (out / "_SUCCESS").exists() and not (out / "turns").exists()
