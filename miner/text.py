@@ -1,0 +1,57 @@
+"""Script-aware text normalization, shared by every stage that compares utterances.
+
+`normalize` gives the key under which evidence pools: NFKC, casefold, digits of every script as ASCII, no
+punctuation, no control or format characters, single spaces. `lexical_form` prepares a normalized text for
+token-based similarity: scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar)
+are compared character by character instead of being treated as one giant token.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+# Scripts that do not separate words with spaces.
+_UNSEGMENTED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]")
+_LETTER = regex.compile(r"\p{L}")
+# Punctuation and symbols split words; controls and format characters (bidi overrides, zero-width
+# joiners excepted for Indic and Arabic shaping) carry no words. Combining marks stay: they are letters'
+# vowels in Devanagari, Thai and others.
+_PUNCTUATION = regex.compile(r"[\p{P}\p{S}]+")
+_INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Co}\p{Cs}--[\u200c\u200d]]+", flags=regex.V1)
+_ARABIC_DECORATION = regex.compile(r"[\u0640\u064b-\u065f\u0670]")  # tatweel and harakat
+_NON_ASCII_DIGIT = regex.compile(r"[\p{Nd}--[0-9]]", flags=regex.V1)
+_SPACES = regex.compile(r"\s+")
+
+
+def _ascii_digit(match: regex.Match) -> str:
+    return str(unicodedata.digit(match.group()))
+
+
+def normalize(text: str | None) -> str | None:
+    """The pooling key of an utterance: 'Wecke mich um ７ Uhr!' -> 'wecke mich um 7 uhr'."""
+    if text is None:
+        return None
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _SPACES.sub(" ", folded)  # before dropping controls: a tab is a word break
+    folded = _INVISIBLE.sub("", folded)
+    folded = _ARABIC_DECORATION.sub("", folded)
+    folded = _NON_ASCII_DIGIT.sub(_ascii_digit, folded)
+    folded = _PUNCTUATION.sub(" ", folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def is_unsegmented(text: str) -> bool:
+    """Most letters belong to a script written without spaces between words."""
+    letters = _LETTER.findall(text)
+    return bool(letters) and 2 * len(_UNSEGMENTED.findall(text)) > len(letters)
+
+
+def lexical_form(normalized: str | None) -> str | None:
+    """Space-separated units for token-set similarity: words, or characters in unsegmented scripts."""
+    if normalized is None:
+        return None
+    if is_unsegmented(normalized):
+        return " ".join(ch for ch in normalized if not ch.isspace())
+    return normalized

@@ -1,0 +1,45 @@
+import pytest
+
+from miner.text import is_unsegmented, lexical_form, normalize
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Wake me up at 7 AM!", "wake me up at 7 am"),
+        ("  Wecke   mich um ７ Uhr!! ", "wecke mich um 7 uhr"),  # fullwidth digit, NFKC
+        ("Straße", "strasse"),  # casefold, not lower
+        ("what's the\ttime?", "what s the time"),
+        ("<b>play jazz</b>", "b play jazz b"),
+        ("play\u202e jazz\x07", "play jazz"),  # bidi override and a control character vanish
+        ("東京の天気は？", "東京の天気は"),
+        ("اضبط المنبه على ٧", "اضبط المنبه على 7"),  # Arabic-Indic digit
+        ("مــرحـبـاً", "مرحبا"),  # tatweel and tanween
+        ("अलार्म लगाओ।", "अलार्म लगाओ"),  # Devanagari danda is punctuation; virama stays
+        ("ตั้งปลุก ๗ โมง", "ตั้งปลุก 7 โมง"),  # Thai digit; vowel marks stay
+        ("", ""),
+        ("\x00\x1b", ""),
+        (None, None),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_normalize_is_idempotent_on_examples():
+    for text in ["Hallo, Welt!", "東京の天気は？", "ｗａｋｅ ｍｅ", "Ça va? ٣"]:
+        assert normalize(normalize(text)) == normalize(text)
+
+
+@pytest.mark.parametrize(
+    "text, unsegmented",
+    [("wake me up", False), ("東京の天気は", True), ("ตั้งปลุก 7 โมง", True), ("play 東京", False), ("7 8", False)],
+)
+def test_is_unsegmented(text, unsegmented):
+    assert is_unsegmented(text) is unsegmented
+
+
+def test_lexical_form_splits_unsegmented_scripts_into_characters():
+    assert lexical_form("wake me up") == "wake me up"
+    assert lexical_form("東京の 天気") == "東 京 の 天 気"
+    assert lexical_form(None) is None
