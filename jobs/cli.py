@@ -79,19 +79,24 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
 
 def format_summary(manifest: dict) -> str:
     ingest, sessions = manifest["stages"]["ingest"], manifest["stages"]["sessionize"]
-    lines = [
-        f"run {manifest['run_id']} ({manifest['code_version']})",
-        f"  rows in        {ingest['rows_in']:>10,}  from {ingest['files']} file(s)",
-        f"  quarantined    {ingest['quarantined']:>10,}",
-    ]
-    lines += [f"    {reason:<22}{count:>8,}" for reason, count in ingest["quarantined_by_reason"].items()]
-    lines += [
-        f"  duplicates     {ingest['duplicates']:>10,}",
-        f"  turns used     {ingest['turns']:>10,}",
-        f"  sessions       {sessions['sessions']:>10,}  ({sessions['runaway_sessions']} runaway, "
-        f"longest {sessions['longest_session_turns']} turns)",
-        "  outputs:",
-    ]
+
+    def line(label: str, count: int, note: str = "") -> str:
+        return f"  {label:<28}{count:>10,}{'  ' + note if note else ''}"
+
+    lines = [f"run {manifest['run_id']} ({manifest['code_version']})"]
+    lines.append(line("rows in", ingest["rows_in"], f"from {ingest['files']} file(s)"))
+    lines.append(line("quarantined", ingest["quarantined"]))
+    lines += [line(f"  {reason}", count) for reason, count in ingest["quarantined_by_reason"].items()]
+    lines.append(line("duplicates", ingest["duplicates"]))
+    lines.append(line("turns used", ingest["turns"]))
+    lines.append(
+        line(
+            "sessions", sessions["sessions"],
+            f"{sessions['runaway_sessions']} runaway ({sessions['runaway_turns']:,} turns, "
+            f"cut into parts of at most {manifest['config']['max_session_turns']})",
+        )
+    )
+    lines.append("  outputs:")
     lines += [f"    {name:<12} {path}" for name, path in manifest["outputs"].items()]
     lines.append(f"    {'manifest':<12} {posixpath.join(manifest['out'], 'manifest.json')}")
     return "\n".join(lines)

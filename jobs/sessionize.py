@@ -40,13 +40,17 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         read_dataset(spark, sessions_path, SESSIONS)
         .agg(
             F.count("*").alias("turns"),
-            F.count_distinct("session_id").alias("sessions"),
-            F.count_distinct(F.when(F.col("is_runaway"), F.col("session_id"))).alias("runaway_sessions"),
-            F.coalesce(F.max(F.col("turn_index") + 1), F.lit(0)).alias("longest_session_turns"),
+            F.count_if(F.col("turn_index") + F.col("session_part") == 0).alias("sessions"),
+            F.count_distinct("session_id").alias("session_ids"),
+            F.count_if(F.col("is_runaway") & (F.col("turn_index") + F.col("session_part") == 0)).alias(
+                "runaway_sessions"
+            ),
+            F.count_if("is_runaway").alias("runaway_turns"),
+            F.coalesce(F.max(F.col("turn_index") + 1), F.lit(0)).alias("longest_session_part_turns"),
         )
         .first()
     )
-    stats = {key: int(totals[key]) for key in ("turns", "sessions", "runaway_sessions", "longest_session_turns")}
+    stats = {key: int(value) for key, value in totals.asDict().items()}
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

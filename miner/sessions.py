@@ -60,7 +60,7 @@ def sessionize(
         )
         .withColumns(
             {
-                "part": F.floor(F.col("raw_index") / max_session_turns),
+                "session_part": F.floor(F.col("raw_index") / max_session_turns).cast("int"),
                 "turn_index": (F.col("raw_index") % max_session_turns).cast("int"),
                 "is_runaway": F.col("session_turns") > max_session_turns,
             }
@@ -71,7 +71,7 @@ def sessionize(
                     F.sha2(
                         F.concat_ws(
                             "\u0001", "user_key", "device_key", "session_first_event",
-                            F.col("part").cast("string"),
+                            F.col("session_part").cast("string"),
                         ),
                         256,
                     ),

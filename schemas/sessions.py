@@ -14,7 +14,8 @@ SESSIONS = Contract(
     ),
     columns=(
         Column("session_id", STRING, False, "opaque, deterministic id of the session (part)"),
-        Column("turn_index", INT32, False, "0-based position of the turn in its session"),
+        Column("session_part", INT32, False, "0, or the part number of a runaway session cut into parts"),
+        Column("turn_index", INT32, False, "0-based position of the turn in its session (part)"),
         Column("gap_s", FLOAT64, True, "seconds since the previous turn of the session; null for the first"),
         Column("is_runaway", BOOL, False, "the uncut session had more than max_session_turns turns"),
     )

@@ -49,8 +49,9 @@ def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_pa
         "files": 2, "rows_in": 10, "quarantined": 3, "duplicates": 2, "turns": 5,
     }
     assert ingest["quarantined_by_reason"] == {"null_user_id": 1, "unknown_status": 1, "utterance_too_long": 1}
-    assert {k: sessionize[k] for k in ("turns", "sessions", "runaway_sessions", "longest_session_turns")} == {
-        "turns": 5, "sessions": 3, "runaway_sessions": 0, "longest_session_turns": 3,
+    assert sessionize == {
+        "turns": 5, "sessions": 3, "session_ids": 3, "runaway_sessions": 0, "runaway_turns": 0,
+        "longest_session_part_turns": 3, "elapsed_s": sessionize["elapsed_s"],
     }
     assert (out / "_SUCCESS").exists()
 
@@ -64,8 +65,10 @@ def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_pa
     assert sorted(pq.read_table(out / "quarantine").column("event_id").to_pylist()) == ["bad1", "bad2", "bad3"]
 
     printed = capsys.readouterr().out
-    assert "rows in                10" in printed and "duplicates              2" in printed
-    assert "sessions                3" in printed
+    assert "  rows in                             10  from 2 file(s)\n" in printed
+    assert "    unknown_status                     1\n" in printed
+    assert "  duplicates                           2\n" in printed
+    assert "  sessions                             3  0 runaway (0 turns, cut into parts of at most 200)\n" in printed
 
 
 def test_bad_input_fails_with_file_and_column_and_publishes_nothing(tmp_path, capsys):

@@ -21,11 +21,14 @@ def sessions_of(spark, turns, **kwargs):
 
 
 def shape(rows):
-    """(event_id, session number in order of appearance, turn_index, gap_s, is_runaway)."""
+    """(event_id, session number in order of appearance, session_part, turn_index, gap_s, is_runaway)."""
     numbers = {}
     for r in rows:
         numbers.setdefault(r["session_id"], len(numbers))
-    return [(r["event_id"], numbers[r["session_id"]], r["turn_index"], r["gap_s"], r["is_runaway"]) for r in rows]
+    return [
+        (r["event_id"], numbers[r["session_id"]], r["session_part"], r["turn_index"], r["gap_s"], r["is_runaway"])
+        for r in rows
+    ]
 
 
 def test_gap_threshold_out_of_order_input_and_midnight(spark):
@@ -36,20 +39,20 @@ def test_gap_threshold_out_of_order_input_and_midnight(spark):
         turn("d", 1000.5),  # 300.5 s after c: new session
     ]
     assert shape(sessions_of(spark, turns, session_gap_seconds=300)) == [
-        ("a", 0, 0, None, False),
-        ("b", 0, 1, 300.0, False),
-        ("c", 1, 0, None, False),
-        ("d", 2, 0, None, False),
+        ("a", 0, 0, 0, None, False),
+        ("b", 0, 0, 1, 300.0, False),
+        ("c", 1, 0, 0, None, False),
+        ("d", 2, 0, 0, None, False),
     ]
 
 
 def test_ties_in_ts_are_ordered_by_event_id(spark):
     turns = [turn("z", 10), turn("m", 10), turn("a", 10), turn("b", 0)]
     assert shape(sessions_of(spark, turns)) == [
-        ("b", 0, 0, None, False),
-        ("a", 0, 1, 10.0, False),
-        ("m", 0, 2, 0.0, False),
-        ("z", 0, 3, 0.0, False),
+        ("b", 0, 0, 0, None, False),
+        ("a", 0, 0, 1, 10.0, False),
+        ("m", 0, 0, 2, 0.0, False),
+        ("z", 0, 0, 3, 0.0, False),
     ]
 
 
@@ -74,16 +77,16 @@ def test_runaway_session_is_cut_into_parts_without_losing_rows(spark):
     human = [turn("h0", 0), turn("h1", 4)]
     rows = sessions_of(spark, bot + human, max_session_turns=3)
     assert shape([r for r in rows if r["event_id"].startswith("b")]) == [
-        ("b0", 0, 0, None, True),
-        ("b1", 0, 1, 2.0, True),
-        ("b2", 0, 2, 2.0, True),
-        ("b3", 1, 0, None, True),
-        ("b4", 1, 1, 2.0, True),
-        ("b5", 1, 2, 2.0, True),
-        ("b6", 2, 0, None, True),
+        ("b0", 0, 0, 0, None, True),
+        ("b1", 0, 0, 1, 2.0, True),
+        ("b2", 0, 0, 2, 2.0, True),
+        ("b3", 1, 1, 0, None, True),
+        ("b4", 1, 1, 1, 2.0, True),
+        ("b5", 1, 1, 2, 2.0, True),
+        ("b6", 2, 2, 0, None, True),
     ]
     assert shape([r for r in rows if r["event_id"].startswith("h")]) == [
-        ("h0", 0, 0, None, False), ("h1", 0, 1, 4.0, False),
+        ("h0", 0, 0, 0, None, False), ("h1", 0, 0, 1, 4.0, False),
     ]
 
 
@@ -93,6 +96,7 @@ def test_session_ids_are_deterministic_and_columns_pass_through(spark):
     assert [r["session_id"] for r in first] == [r["session_id"] for r in second]
     assert first[1].asDict() == {
         "session_id": first[0]["session_id"],
+        "session_part": 0,
         "turn_index": 1,
         "gap_s": 3.0,
         "is_runaway": False,
