@@ -50,6 +50,9 @@ DEFAULT_DATE = dt.date(2026, 11, 30)
 DEFAULT_SEED = 7
 DEFAULT_FILES = 8  # part files for the simulated date (the next date gets what crossed midnight)
 ROWS_PER_ROW_GROUP = 65_536
+# A buffered slice keeps its whole batch alive (slices share buffers): flushing after this many batches
+# bounds that memory even for a file that gets few rows per batch (the day after, past midnight).
+MAX_BUFFERED_BATCHES = 8
 PROGRESS_EVERY_S = 5.0
 _PARALLEL_FROM_BATCHES = 8  # fewer batches than this are not worth starting worker processes
 
@@ -71,7 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--files", type=_positive_int, default=DEFAULT_FILES, help="part files for --date")
     parser.add_argument(
         "--workers", type=_positive_int, default=None,
-        help="worker processes (default: the CPUs, at most 8; 1 for small runs)",
+        help="worker processes (default: one per CPU but one, at most 8; 1 for small runs or 2 CPUs)",
     )
     parser.add_argument(
         "--overwrite", action="store_true",
@@ -125,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
     totals = sim.BatchStats()
     progress = _Progress(clock, len(specs))
-    with _LogWriter(out / "logs", args.date, args.files, args.seed) as logs, _TruthWriter(out / "truth.parquet") as truth:
+    logs = _LogWriter(out / "logs", args.date, args.files, args.seed)
+    with logs, _TruthWriter(out / "truth.parquet") as truth:
         batches = _generate(specs, seed_records, args.seed, args.date, config, workers, worlds)
         for number, batch in enumerate(batches):
             logs.write(batch.log, number)
@@ -141,11 +145,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _worker_count(requested: int | None, batches: int) -> int:
+    """Workers for big runs: every CPU but one, which the writing process needs (at most 8)."""
     if requested is not None:
         return requested
     if batches < _PARALLEL_FROM_BATCHES:
         return 1
-    return max(1, min(8, os.cpu_count() or 1))
+    spare = (os.cpu_count() or 1) - 1
+    return min(8, spare) if spare >= 2 else 1
 
 
 def _generate(
@@ -167,6 +173,7 @@ def _generate(
             yield sim.simulate_batch(worlds[spec.locale], spec, day)
         return
 
+    worlds.clear()  # each worker builds its own; the pilot's would only weigh on every forked process
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(
@@ -212,7 +219,8 @@ def _prepare_output(out: Path, overwrite: bool) -> None:
 
 
 class _BufferedParquet:
-    """One Parquet file, written in row groups of about ROWS_PER_ROW_GROUP rows."""
+    """One Parquet file, written in row groups of about ROWS_PER_ROW_GROUP rows (or fewer, see
+    MAX_BUFFERED_BATCHES)."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         self.path = path
@@ -224,7 +232,7 @@ class _BufferedParquet:
     def write(self, batch: pa.RecordBatch) -> None:
         self._buffer.append(batch)
         self._buffered_rows += batch.num_rows
-        if self._buffered_rows >= ROWS_PER_ROW_GROUP:
+        if self._buffered_rows >= ROWS_PER_ROW_GROUP or len(self._buffer) >= MAX_BUFFERED_BATCHES:
             self.flush()
 
     def flush(self) -> None:
@@ -232,7 +240,7 @@ class _BufferedParquet:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.path, self.schema)
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd", compression_level=1)
         self._writer.write_table(pa.Table.from_batches(self._buffer, schema=self.schema))
         self._buffer, self._buffered_rows = [], 0
 
@@ -271,10 +279,15 @@ class _LogWriter:
         # rows of the simulated date go to a random part file; later dates (sessions past midnight) to one
         part_numbers = np.where(day_offsets == 0, rng.integers(0, self.files, batch.num_rows), 0)
         keys = day_offsets * self.files + part_numbers
-        for key in np.unique(keys).tolist():
-            rows = order[keys == key]
+        # one take of the whole batch, grouped by file, then zero-copy slices (a take per file would
+        # cost a pass over the whole batch each)
+        by_file = np.argsort(keys, kind="stable")
+        shuffled = batch.take(pa.array(order[by_file]))
+        sorted_keys = keys[by_file]
+        for key in np.unique(sorted_keys).tolist():
+            first, last = np.searchsorted(sorted_keys, [key, key + 1])
             day_offset, part_number = divmod(key, self.files)
-            self._part(self.day + dt.timedelta(days=day_offset), part_number).write(batch.take(pa.array(rows)))
+            self._part(self.day + dt.timedelta(days=day_offset), part_number).write(shuffled.slice(first, last - first))
 
     def _day_offsets(self, batch: pa.RecordBatch) -> np.ndarray:
         """Whole days between each row's ts and the simulated date; rows without ts stay on the date."""
@@ -319,7 +332,8 @@ class _Progress:
             return
         self._last = now
         rate = turns / max(now - self.clock, 1e-9)
-        print(f"  {turns:,} turns, batch {done}/{self.batches} ({done / self.batches:.0%}), {rate:,.0f} turns/s", flush=True)
+        share = done / self.batches
+        print(f"  {turns:,} turns, batch {done}/{self.batches} ({share:.0%}), {rate:,.0f} turns/s", flush=True)
 
 
 def _summary(totals: sim.BatchStats, files: list[Path], out: Path, elapsed: float) -> str:
@@ -327,7 +341,8 @@ def _summary(totals: sim.BatchStats, files: list[Path], out: Path, elapsed: floa
     layout = ", ".join(f"{name} x{count}" for name, count in sorted(per_date.items()))
     return "\n".join(
         [
-            f"turns          {totals.turns:,} rows ({totals.events:,} events + {totals.duplicates:,} duplicate deliveries)",
+            f"turns          {totals.turns:,} rows "
+            f"({totals.events:,} events + {totals.duplicates:,} duplicate deliveries)",
             f"users          {totals.users:,} (incl. {1 if totals.bot_turns else 0} bot)",
             f"sessions       {totals.sessions:,}",
             f"NLU failures   {totals.failures:,} turns misread (users rephrased {totals.rephrases:,} times)",
