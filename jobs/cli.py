@@ -2,6 +2,8 @@
 
     rephrase-miner simulate --out DIR [--users N] [--locales ...] [--seed S]
     rephrase-miner run --logs DIR --out DIR [--config FILE] [--master URL]
+    rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
+    rephrase-miner summary --out DIR
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from pathlib import Path
 from jobs.config import RunConfig, load_config
 from jobs.io import InputContractError, read_json, write_json
 from jobs.pipeline import STAGES
+
+
+# What a user reads; the other datasets under OUT are the stages' working sets.
+PUBLISHED_OUTPUTS = ("pairs", "rewrites", "training", "quarantine")
 
 
 def code_version() -> str:
@@ -55,7 +61,7 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
         module = stage.load()
         stage_clock = time.monotonic()
         log(f"[{stage.name}] running")
-        stats = module.run(spark, module.parse_args(stage.argv(logs, out, config)))
+        stats = module.run(spark, module.parse_args(stage.argv(logs, out, config, run_id)))
         elapsed = time.monotonic() - stage_clock
         stages[stage.name] = {"elapsed_s": round(elapsed, 2), **stats}
         rows = stats.get("turns", stats.get("rows_in"))
@@ -70,7 +76,7 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
         "config": config.as_dict(),
         "input_fingerprint": stages["ingest"]["input_fingerprint"],
         "stages": stages,
-        "outputs": {name: posixpath.join(out, name) for name in ("turns", "quarantine", "sessions")},
+        "outputs": {name: posixpath.join(out, name) for name in PUBLISHED_OUTPUTS},
     }
     write_json(posixpath.join(out, "manifest.json"), manifest)
     write_json(posixpath.join(out, "_SUCCESS"), {"run_id": run_id})
@@ -96,10 +102,22 @@ def format_summary(manifest: dict) -> str:
             f"cut into parts of at most {manifest['config']['max_session_turns']})",
         )
     )
+    rephrases, emitted = manifest["stages"]["rephrases"], manifest["stages"]["emit"]
+    pairs = manifest["stages"]["aggregate"]["pairs_by_kind"]
+    lines.append(line("rephrase candidates", rephrases["candidates"], f"{rephrases['likely_rephrases']:,} likely"))
+    lines.append(line("pairs", sum(pairs.values()), ", ".join(f"{n:,} {kind}" for kind, n in sorted(pairs.items()))))
+    lines.append(line("rewrites", emitted["rewrites"], _per_locale(emitted["rewrites_by_locale"])))
+    lines.append(
+        line("training records", emitted["training_records"], _per_locale(emitted["training_records_by_locale"]))
+    )
     lines.append("  outputs:")
     lines += [f"    {name:<12} {path}" for name, path in manifest["outputs"].items()]
     lines.append(f"    {'manifest':<12} {posixpath.join(manifest['out'], 'manifest.json')}")
     return "\n".join(lines)
+
+
+def _per_locale(counts: dict[str, int]) -> str:
+    return ", ".join(f"{locale} {n:,}" for locale, n in counts.items())
 
 
 def _run_command(argv: list[str]) -> int:
@@ -127,7 +145,18 @@ def _simulate_command(argv: list[str]) -> int:
     return simulate.main(argv) or 0
 
 
-COMMANDS = {"run": _run_command, "simulate": _simulate_command, "summary": _summary_command}
+def _evaluate_command(argv: list[str]) -> int:
+    from jobs import evaluate
+
+    return evaluate.main(argv)
+
+
+COMMANDS = {
+    "run": _run_command,
+    "simulate": _simulate_command,
+    "evaluate": _evaluate_command,
+    "summary": _summary_command,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,11 @@ import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from miner.aggregate import MIN_USERS
+from miner.candidates import MAX_FOLLOWING_TURNS, REPHRASE_WINDOW_SECONDS
 from miner.ingest import MAX_UTTERANCE_CHARS
 from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS
+from miner.variants import TOP_PHRASINGS_PER_GOAL
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,11 @@ class RunConfig:
     max_utterance_chars: int = MAX_UTTERANCE_CHARS
     session_gap_seconds: float = SESSION_GAP_SECONDS
     max_session_turns: int = MAX_SESSION_TURNS
+    rephrase_window_seconds: float = REPHRASE_WINDOW_SECONDS
+    max_following_turns: int = MAX_FOLLOWING_TURNS
+    embedding_model: str = ""
+    min_users: int = MIN_USERS
+    top_phrasings_per_goal: int = TOP_PHRASINGS_PER_GOAL
     shuffle_partitions: int = 8
 
     def as_dict(self) -> dict:

@@ -121,10 +121,20 @@ def dataset_path(out_uri: str, name: str) -> str:
 
 
 def write_json(uri: str, payload: dict) -> None:
+    write_text(uri, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def remove_dir(uri: str) -> None:
+    fs, path = _filesystem(uri)
+    if fs.get_file_info(path).type != pafs.FileType.NotFound:
+        fs.delete_dir(path)
+
+
+def write_text(uri: str, text: str) -> None:
     fs, path = _filesystem(uri)
     fs.create_dir(posixpath.dirname(path), recursive=True)
     with fs.open_output_stream(path) as stream:
-        stream.write(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n")
+        stream.write(text.encode("utf-8"))
 
 
 def read_json(uri: str) -> dict:

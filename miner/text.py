@@ -9,8 +9,12 @@ are compared character by character instead of being treated as one giant token.
 from __future__ import annotations
 
 import unicodedata
+from typing import Iterator
 
+import pyarrow as pa
 import regex
+from pyspark.sql import DataFrame
+from pyspark.sql import types as T
 
 # Scripts that do not separate words with spaces.
 _UNSEGMENTED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]")
@@ -55,3 +59,28 @@ def lexical_form(normalized: str | None) -> str | None:
     if is_unsegmented(normalized):
         return " ".join(ch for ch in normalized if not ch.isspace())
     return normalized
+
+
+_NORMALIZED_ARROW = pa.schema(
+    [
+        pa.field("utterance", pa.string(), False),
+        pa.field("text", pa.string(), False),
+        pa.field("lexical", pa.string(), False),
+    ]
+)
+NORMALIZED_SCHEMA = T.StructType(
+    [T.StructField(f.name, T.StringType(), False) for f in _NORMALIZED_ARROW]
+)
+
+
+def _normalize_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        utterances = batch.column("utterance")
+        texts = [normalize(u) for u in utterances.to_pylist()]
+        lexical = [lexical_form(t) for t in texts]
+        yield pa.RecordBatch.from_arrays([utterances, pa.array(texts), pa.array(lexical)], schema=_NORMALIZED_ARROW)
+
+
+def normalized_utterances(utterances_df: DataFrame) -> DataFrame:
+    """Distinct `utterance` -> (utterance, text, lexical): normalize each distinct string once."""
+    return utterances_df.select("utterance").mapInArrow(_normalize_batches, NORMALIZED_SCHEMA)

@@ -1,10 +1,23 @@
 """Data contracts: one declaration per dataset gives its Spark schema, pyarrow schema and docs."""
 
+from schemas.candidates import CANDIDATES
 from schemas.interactions import INTERACTIONS
+from schemas.labels import LABELS
+from schemas.outcomes import OUTCOMES
+from schemas.outputs import REWRITES, TRAINING
+from schemas.pairs import PAIRS
 from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
+from schemas.texts import EMBEDDINGS, TEXTS
 from schemas.turns import TURNS
 
-ALL_CONTRACTS = (INTERACTIONS, QUARANTINE, TURNS, SESSIONS)
+# In pipeline order: the input, then each stage's outputs.
+ALL_CONTRACTS = (
+    INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PAIRS, LABELS,
+    REWRITES, TRAINING,
+)
 
-__all__ = ["ALL_CONTRACTS", "INTERACTIONS", "QUARANTINE", "SESSIONS", "TURNS"]
+__all__ = [
+    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "INTERACTIONS", "LABELS", "OUTCOMES", "PAIRS", "QUARANTINE",
+    "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TURNS",
+]

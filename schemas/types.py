@@ -68,3 +68,7 @@ STRING_LIST = ColumnType(
     "list<string>", pa.list_(pa.string()), T.ArrayType(T.StringType()),
     lambda t: (pa.types.is_list(t) or pa.types.is_large_list(t)) and _is_string(t.value_type),
 )
+FLOAT_VECTOR = ColumnType(
+    "list<float32>", pa.list_(pa.float32()), T.ArrayType(T.FloatType()),
+    lambda t: (pa.types.is_list(t) or pa.types.is_large_list(t)) and t.value_type == pa.float32(),
+)

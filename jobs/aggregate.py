@@ -1,0 +1,81 @@
+"""Stage 5, aggregate: pool evidence across users into weighted pairs and intent labels.
+
+    spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K]
+
+Reads OUT/outcomes, OUT/candidates and OUT/variants; writes OUT/pairs (rephrases and variants), OUT/labels
+and OUT/_stats/aggregate.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from miner.aggregate import (
+    MIN_USERS,
+    confirmed_candidates,
+    failing_phrasings,
+    intent_labels,
+    phrasing_reliability,
+    rephrase_evidence,
+    rephrase_pairs,
+)
+from miner.chain import transition_probabilities, user_transitions
+from miner.variants import one_pair_per_key
+from schemas.candidates import CANDIDATES
+from schemas.labels import LABELS
+from schemas.outcomes import OUTCOMES
+from schemas.pairs import PAIRS
+
+STAGE = "aggregate"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="run output directory (or URI)")
+    parser.add_argument("--min-users", type=int, default=MIN_USERS, help="k-anonymity floor on every pair and label")
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    candidates_df = read_dataset(spark, dataset_path(args.out, "candidates"), CANDIDATES)
+    outcomes_df = read_dataset(spark, dataset_path(args.out, "outcomes"), OUTCOMES)
+    variants_df = read_dataset(spark, dataset_path(args.out, "variants"), PAIRS)
+    reliability_df = phrasing_reliability(outcomes_df).persist(StorageLevel.MEMORY_AND_DISK)
+    confirmed_df = confirmed_candidates(candidates_df, outcomes_df, reliability_df).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
+
+    pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")
+    rephrases_df = rephrase_pairs(rephrase_evidence(confirmed_df), transitions_df, args.min_users)
+    write_dataset(
+        one_pair_per_key(rephrases_df.unionByName(variants_df)), pairs_path, PAIRS, partition_by=("locale",)
+    )
+    write_dataset(
+        intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)),
+        labels_path, LABELS, partition_by=("locale",),
+    )
+    for cached_df in (reliability_df, confirmed_df):
+        cached_df.unpersist()
+
+    pairs_df = read_dataset(spark, pairs_path, PAIRS)
+    stats = {
+        "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
+        "labels": read_dataset(spark, labels_path, LABELS).count(),
+        "min_users": args.min_users,
+    }
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import build_spark
+
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {STAGE}"), arguments)

@@ -1,0 +1,79 @@
+"""Stage 6, emit: the rewrite table and the MASSIVE-format training records.
+
+    spark-submit jobs/emit.py --out OUT_DIR --run-id RUN_ID
+
+Reads OUT/pairs and OUT/labels; writes OUT/rewrites (Parquet), OUT/training/<locale>.jsonl and
+OUT/_stats/emit.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import posixpath
+import sys
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.io import dataset_path, read_dataset, remove_dir, stats_path, write_dataset, write_json, write_text
+from miner.aggregate import best_rewrites
+from miner.records import training_records
+from schemas.labels import LABELS
+from schemas.outputs import REWRITES, TRAINING
+from schemas.pairs import PAIRS
+
+STAGE = "emit"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="run output directory (or URI)")
+    parser.add_argument("--run-id", required=True, help="recorded in every training record's provenance")
+    return parser.parse_args(argv)
+
+
+def write_training_jsonl(records_df, training_dir: str) -> dict[str, int]:
+    """One JSON Lines file per locale, records sorted by id so reruns write identical files.
+
+    Training sets hold one record per failing phrasing, so they are small enough to write from the driver.
+    """
+    remove_dir(training_dir)
+    counts: dict[str, int] = {}
+    lines_by_locale: dict[str, list[str]] = {}
+    for row in records_df.orderBy("locale", "id").toLocalIterator():
+        record = {name: row[name] for name in TRAINING.column_names}
+        lines_by_locale.setdefault(row["locale"], []).append(json.dumps(record, ensure_ascii=False))
+    for locale, lines in sorted(lines_by_locale.items()):
+        write_text(posixpath.join(training_dir, f"{locale}.jsonl"), "\n".join(lines) + "\n")
+        counts[locale] = len(lines)
+    return counts
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    pairs_df = read_dataset(spark, dataset_path(args.out, "pairs"), PAIRS)
+    labels_df = read_dataset(spark, dataset_path(args.out, "labels"), LABELS)
+
+    rewrites_path = dataset_path(args.out, "rewrites")
+    write_dataset(best_rewrites(pairs_df, labels_df), rewrites_path, REWRITES, partition_by=("locale",))
+    training_counts = write_training_jsonl(training_records(labels_df, args.run_id), dataset_path(args.out, "training"))
+
+    rewrites_by_locale = {
+        r["locale"]: r["n"]
+        for r in read_dataset(spark, rewrites_path, REWRITES).groupBy("locale").agg(F.count("*").alias("n")).collect()
+    }
+    stats = {
+        "training_records": sum(training_counts.values()),
+        "training_records_by_locale": dict(sorted(training_counts.items())),
+        "rewrites": sum(rewrites_by_locale.values()),
+        "rewrites_by_locale": dict(sorted(rewrites_by_locale.items())),
+    }
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import build_spark
+
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {STAGE}"), arguments)

@@ -1,0 +1,51 @@
+"""Stage 4, cross-user variants: different users' phrasings of one goal.
+
+    spark-submit jobs/variants.py --out OUT_DIR [--min-users K] [--top-phrasings-per-goal N]
+
+Reads OUT/outcomes; writes OUT/variants (pairs of kind `variant`) and OUT/_stats/variants.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyspark.sql import SparkSession
+
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from miner.aggregate import MIN_USERS, phrasing_reliability
+from miner.variants import TOP_PHRASINGS_PER_GOAL, goal_phrasings, variant_pairs
+from schemas.outcomes import OUTCOMES
+from schemas.pairs import PAIRS
+
+STAGE = "variants"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="run output directory (or URI)")
+    parser.add_argument("--min-users", type=int, default=MIN_USERS)
+    parser.add_argument("--top-phrasings-per-goal", type=int, default=TOP_PHRASINGS_PER_GOAL)
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    outcomes_df = read_dataset(spark, dataset_path(args.out, "outcomes"), OUTCOMES)
+    variants_path = dataset_path(args.out, "variants")
+    write_dataset(
+        variant_pairs(
+            goal_phrasings(outcomes_df), phrasing_reliability(outcomes_df), args.min_users,
+            args.top_phrasings_per_goal,
+        ),
+        variants_path, PAIRS, partition_by=("locale",),
+    )
+    stats = {"variant_pairs": read_dataset(spark, variants_path, PAIRS).count()}
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import build_spark
+
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {STAGE}"), arguments)

@@ -1,0 +1,208 @@
+"""Pool multiturn evidence across users into rephrase pairs, labels for failing phrasings, and rewrites.
+
+Three things tell a rephrase from a switch to another goal, and all three are used here:
+- semantic and lexical similarity, inside each candidate's rephrase probability;
+- silent-failure detection: a "success" the user corrects at once is a defect, and a target that is itself
+  corrected is not a confirmed success;
+- one vote per user: every user counts once per phrasing, however often they said it.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from miner.candidates import is_friction
+from miner.chain import reach_probabilities, success_probabilities, transition_probabilities, user_transitions
+from miner.posterior import with_beta_lower_bound
+from schemas.pairs import PAIRS
+
+# k-anonymity floor: a phrasing, pair or rewrite is emitted only when at least this many users are behind it.
+MIN_USERS = 3
+# A label also needs this many users voting for it (the phrasing itself always needs MIN_USERS).
+MIN_LABEL_VOTERS = 2
+# A user's vote counts only if their best confirmed rephrase carries at least this much evidence.
+MIN_VOTE_EVIDENCE = 0.3
+# A phrasing is failing when at least this share of its users met a defect (silent failures go unnoticed).
+MIN_DEFECT_SHARE = 0.2
+# Lower credible bound on the winning intent's share of the votes.
+MIN_LABEL_WEIGHT = 0.25
+MIN_REWRITE_WEIGHT = 0.3
+
+
+def turn_outcomes(turns_df: DataFrame, candidates_df: DataFrame) -> DataFrame:
+    """Per turn (non-runaway, with `text`): whether it was defective and, if so, what came next."""
+    next_turn = candidates_df.where(F.col("hop") == 1).select(
+        F.col("source_event_id").alias("event_id"),
+        F.col("target").alias("next_text"),
+        F.col("rephrase_probability").cast("double").alias("next_probability"),
+        "is_silent_failure",
+    )
+    return (
+        turns_df.where(~F.col("is_runaway"))
+        .join(next_turn, on="event_id", how="left")
+        .withColumn(
+            "is_defective",
+            is_friction(F.col("status"), F.col("nlu_confidence")) | F.coalesce(F.col("is_silent_failure"), F.lit(False)),
+        )
+        .select(
+            "locale", "user_key", "session_id", "event_id", "text", "utterance", "intent", "slots",
+            "nlu_confidence", "status", "is_defective", "next_text", "next_probability",
+        )
+    )
+
+
+def phrasing_reliability(outcomes_df: DataFrame) -> DataFrame:
+    """(locale, text, users, defective_users, reliability, surface): how often a phrasing served its users.
+
+    `surface` is the commonest way the phrasing was written when it failed (for the training record).
+    """
+    return (
+        outcomes_df.groupBy("locale", "text")
+        .agg(
+            F.count_distinct("user_key").alias("users"),
+            F.count_distinct(F.when(F.col("is_defective"), F.col("user_key"))).alias("defective_users"),
+            F.mode(F.when(F.col("is_defective"), F.col("utterance"))).alias("surface"),
+        )
+        .withColumn("reliability", 1.0 - F.col("defective_users") / F.col("users"))
+        .select("locale", "text", "users", "defective_users", "reliability", "surface")
+    )
+
+
+def confirmed_candidates(candidates_df: DataFrame, outcomes_df: DataFrame, reliability_df: DataFrame) -> DataFrame:
+    """Candidates from a defective turn to another phrasing, with their `evidence`.
+
+    evidence = rephrase probability x (this target turn confirmed) x (the target phrasing's reliability).
+    A target turn is confirmed when it succeeded and was not itself a defect; a phrasing that often fails
+    for its other users (a systematic silent failure, say) is weak evidence even when it seemed to work.
+    """
+    target_defective = outcomes_df.select(
+        F.col("event_id").alias("target_event_id"), F.col("is_defective").alias("target_defective")
+    )
+    target_reliability = reliability_df.select("locale", F.col("text").alias("target"), "reliability")
+    confirmed = F.col("target_succeeded") & ~F.coalesce(F.col("target_defective"), F.lit(False))
+    return (
+        candidates_df.where((F.col("is_friction") | F.col("is_silent_failure")) & (F.col("source") != F.col("target")))
+        .join(target_defective, on="target_event_id", how="left")
+        .join(target_reliability, on=["locale", "target"], how="left")
+        .withColumn("target_confirmed", confirmed)
+        .withColumn(
+            "evidence",
+            F.col("rephrase_probability").cast("double")
+            * F.col("target_confirmed").cast("double")
+            * F.coalesce(F.col("reliability"), F.lit(0.0)),
+        )
+    )
+
+
+def rephrase_evidence(confirmed_df: DataFrame) -> DataFrame:
+    """Per (locale, source, target): alpha/beta from one vote per user, supports and mean features."""
+    per_user = confirmed_df.groupBy("locale", "source", "target", "user_key").agg(
+        F.max("evidence").alias("user_evidence"),
+    )
+    pooled_users = per_user.groupBy("locale", "source", "target").agg(
+        F.sum("user_evidence").alias("alpha"),
+        F.sum(1.0 - F.col("user_evidence")).alias("beta"),
+        F.count("*").alias("support_users"),
+    )
+    pooled_candidates = confirmed_df.groupBy("locale", "source", "target").agg(
+        F.count_distinct("session_id").alias("support_sessions"),
+        F.avg("rephrase_probability").alias("mean_rephrase_probability"),
+        F.avg("semantic_similarity").alias("semantic_similarity"),
+        F.avg("lexical_similarity").alias("lexical_similarity"),
+        F.mode(F.when(F.col("target_confirmed"), F.col("target_intent"))).alias("target_intent"),
+    )
+    return pooled_users.join(pooled_candidates, on=["locale", "source", "target"], how="inner")
+
+
+def rephrase_pairs(evidence_df: DataFrame, transitions_df: DataFrame, min_users: int = MIN_USERS) -> DataFrame:
+    """Rephrase pairs that pass the k-user floor, scored by the chain: reach(u, v) x success(v)."""
+    success = success_probabilities(transitions_df).select(
+        "locale", F.col("state").alias("target"), "success_probability"
+    )
+    reach = reach_probabilities(transitions_df)
+    return (
+        evidence_df.where(F.col("support_users") >= min_users)
+        .join(success, on=["locale", "target"], how="left")
+        .join(reach, on=["locale", "source", "target"], how="left")
+        .withColumn(
+            "score",
+            F.coalesce(F.col("reach_probability"), F.lit(0.0)) * F.coalesce(F.col("success_probability"), F.lit(0.0)),
+        )
+        .withColumn("kind", F.lit("rephrase"))
+        .transform(with_beta_lower_bound, "alpha", "beta", "weight")
+        .select(*[F.col(c.name).cast(c.type.spark) for c in PAIRS.columns])
+    )
+
+
+def failing_phrasings(reliability_df: DataFrame, min_users: int = MIN_USERS) -> DataFrame:
+    """(locale, source, users, defective_users) for phrasings that failed for enough of their users."""
+    return (
+        reliability_df.withColumnRenamed("text", "source")
+        .where(
+            (F.col("defective_users") >= min_users)
+            & (F.col("defective_users") >= MIN_DEFECT_SHARE * F.col("users"))
+        )
+        .select("locale", "source", "users", "defective_users", "surface")
+    )
+
+
+def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: int = MIN_LABEL_VOTERS) -> DataFrame:
+    """One label per failing phrasing: the intent its users' confirmed rephrases vote for.
+
+    Each user votes once, for the intent of their best-evidenced confirmed rephrase. A turn read as the
+    very intent the user just rejected is no vote for it. Switches to other goals scatter over many intents
+    while rephrases agree, so the winner's lower credible share (`weight`) is high only for a real
+    rephrase target.
+    """
+    best_of_user = Window.partitionBy("locale", "source", "user_key").orderBy(
+        F.col("evidence").desc(), F.col("target_intent").asc()
+    ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    votes = (
+        confirmed_df.where(
+            F.col("target_confirmed")
+            & F.col("target_intent").isNotNull()
+            & ~F.col("target_intent").eqNullSafe(F.col("source_intent"))
+        )
+        .withColumn("rank", F.row_number().over(best_of_user))
+        .where((F.col("rank") == 1) & (F.col("evidence") >= MIN_VOTE_EVIDENCE))
+        .groupBy("locale", "source", F.col("target_intent").alias("intent"))
+        .agg(
+            F.sum("evidence").alias("votes"),
+            F.count("*").alias("voters"),
+            F.max_by("target_slots", "evidence").alias("slots"),
+        )
+    )
+    by_votes = Window.partitionBy("locale", "source").orderBy(F.col("votes").desc(), F.col("intent").asc())
+    ranked = votes.withColumns(
+        {
+            "intent_rank": F.row_number().over(by_votes.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
+            "all_votes": F.sum("votes").over(by_votes.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)),
+        }
+    )
+    return (
+        ranked.where((F.col("intent_rank") == 1) & (F.col("voters") >= min_voters))
+        .withColumns({"alpha": F.col("votes"), "beta": F.col("all_votes") - F.col("votes")})
+        .join(failing_df, on=["locale", "source"], how="inner")
+        .transform(with_beta_lower_bound, "alpha", "beta", "weight")
+        .where(F.col("weight") >= MIN_LABEL_WEIGHT)
+        .select(
+            "locale", "source", "intent", "weight", F.col("defective_users").alias("support_users"), "voters",
+            "surface", "slots",
+        )
+    )
+
+
+def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
+    """For each labelled failing phrasing, its best rephrase whose target reads as the label's intent."""
+    best_first = Window.partitionBy("locale", "source").orderBy(
+        F.col("score").desc(), F.col("weight").desc(), F.col("target").asc()
+    ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    return (
+        pairs_df.where((F.col("kind") == "rephrase") & (F.col("weight") >= MIN_REWRITE_WEIGHT))
+        .join(labels_df.select("locale", "source", F.col("intent").alias("label")), on=["locale", "source"], how="inner")
+        .where(F.col("target_intent") == F.col("label"))
+        .withColumn("rank", F.row_number().over(best_first))
+        .where(F.col("rank") == 1)
+        .select("locale", "source", "target", "weight", "target_intent", "support_users")
+    )

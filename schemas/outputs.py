@@ -1,0 +1,43 @@
+"""What a run emits for its consumers: the rewrite table and the MASSIVE-format training records."""
+
+from schemas.contract import Column, Contract
+from schemas.types import FLOAT32, INT64, STRING
+
+REWRITES = Contract(
+    name="rewrites",
+    doc=(
+        "`OUT/rewrites/`, Parquet partitioned by `locale`: the query-rewrite table for a runtime rewriter. "
+        "One row per failing phrasing, mapped to its best target."
+    ),
+    columns=(
+        Column("locale", STRING, False, "canonical locale"),
+        Column("source", STRING, False, "normalized failing phrasing; look it up after `miner.text.normalize`"),
+        Column("target", STRING, False, "the phrasing to send to the NLU instead"),
+        Column("weight", FLOAT32, False, "the pair's weight, in [0, 1]"),
+        Column("target_intent", STRING, True, "what the NLU reads the target as"),
+        Column("support_users", INT64, False, "distinct users behind the rewrite"),
+    ),
+)
+
+TRAINING = Contract(
+    name="training",
+    doc=(
+        "`OUT/training/`, JSON Lines, one file per locale (`OUT/training/<locale>.jsonl`), in MASSIVE's "
+        "record format plus provenance. One new labelled utterance per failing phrasing, labelled with its "
+        "targets' intent; the targets' slot values are projected onto its text. `annot_utt` strips back to "
+        "`utt` exactly, and no utterance appears under two intents."
+    ),
+    columns=(
+        Column("id", STRING, False, "stable id: hash of (locale, utt)"),
+        Column("locale", STRING, False, "canonical locale"),
+        Column("partition", STRING, False, "always `train`"),
+        Column("scenario", STRING, False, "the intent's scenario (the part before the first `_`)"),
+        Column("intent", STRING, False, "the label"),
+        Column("utt", STRING, False, "the failing phrasing, normalized"),
+        Column("annot_utt", STRING, False, "`utt` with slots marked `[name : value]`"),
+        Column("kind", STRING, False, "rephrase"),
+        Column("weight", FLOAT32, False, "confidence in the label, in [0, 1]"),
+        Column("support_users", INT64, False, "distinct users behind the label"),
+        Column("run_id", STRING, False, "the run that emitted the record"),
+    ),
+)

@@ -1,0 +1,23 @@
+"""Per-run lookup tables of distinct texts: normalized forms and embeddings."""
+
+from schemas.contract import Column, Contract
+from schemas.types import FLOAT_VECTOR, STRING
+
+TEXTS = Contract(
+    name="texts",
+    doc="`OUT/texts/`: each distinct utterance of the run, normalized once.",
+    columns=(
+        Column("utterance", STRING, False, "the utterance as said"),
+        Column("text", STRING, False, "`miner.text.normalize(utterance)`: the key evidence pools under"),
+        Column("lexical", STRING, False, "`text` as space-separated units (characters in unsegmented scripts)"),
+    ),
+)
+
+EMBEDDINGS = Contract(
+    name="embeddings",
+    doc="`OUT/embeddings/`: each distinct normalized text of the run, embedded once (unit length).",
+    columns=(
+        Column("text", STRING, False, "normalized text"),
+        Column("embedding", FLOAT_VECTOR, False, "unit-length sentence embedding"),
+    ),
+)

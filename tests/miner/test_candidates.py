@@ -1,0 +1,166 @@
+import datetime as dt
+import math
+
+import pytest
+from pyspark.sql import Row
+from pyspark.sql import types as T
+
+from conftest import utc
+from miner.candidates import (
+    WEIGHTS,
+    following_turn_pairs,
+    pair_features,
+    scored_candidates,
+    slot_overlap,
+)
+from schemas.candidates import CANDIDATES
+from schemas.sessions import SESSIONS
+
+T0 = utc(2026, 11, 30, 9, 0, 0)
+TURNS_SCHEMA = T.StructType(
+    SESSIONS.spark_schema.fields
+    + [T.StructField("text", T.StringType(), False), T.StructField("lexical", T.StringType(), False)]
+)
+
+
+def turn(session, index, seconds, text, status="success", intent="alarm_set", confidence=0.9, slots=None,
+         runaway=False, user="u1"):
+    return (
+        session, 0, index, None, runaway, f"{session}-{index}", user, "d1", T0 + dt.timedelta(seconds=seconds),
+        "en-US", text, intent, slots, confidence, status, 1, text, text,
+    )
+
+
+def test_following_turn_pairs_stay_in_session_window_and_hop_limit(spark):
+    turns = [
+        turn("s1", 0, 0, "wake me at seven", status="error", intent=None),
+        turn("s1", 1, 10, "set an alarm for seven"),
+        turn("s1", 2, 20, "thanks"),
+        turn("s1", 3, 30, "play jazz"),
+        turn("s1", 4, 100, "stop"),  # 70 s after the previous turn: outside the 60 s window
+        turn("s2", 0, 5, "hello"),  # another session
+        turn("bot", 0, 0, "hi", runaway=True),
+        turn("bot", 1, 1, "hi", runaway=True),
+    ]
+    df = spark.createDataFrame(turns, TURNS_SCHEMA)
+    rows = following_turn_pairs(df, window_seconds=60, max_following_turns=2).collect()
+    assert sorted((r["source_event_id"], r["target_event_id"], r["hop"], r["gap_s"]) for r in rows) == [
+        ("s1-0", "s1-1", 1, 10.0),
+        ("s1-0", "s1-2", 2, 20.0),
+        ("s1-1", "s1-2", 1, 10.0),
+        ("s1-1", "s1-3", 2, 20.0),
+        ("s1-2", "s1-3", 1, 10.0),
+    ]
+    first = next(r for r in rows if r["source_event_id"] == "s1-0" and r["hop"] == 1)
+    assert (first["source"], first["target"], first["source_status"], first["target_intent"]) == (
+        "wake me at seven", "set an alarm for seven", "error", "alarm_set",
+    )
+
+
+@pytest.mark.parametrize(
+    "source, values, expected",
+    [
+        ("wake me at seven am", ["Seven  AM"], 1.0),
+        ("wake me at seven", ["seven", "friday"], 0.5),
+        ("spam filter", ["am"], 0.0),
+        ("東京の天気は", ["東京"], 1.0),
+        ("anything", [], None),
+    ],
+)
+def test_slot_overlap(source, values, expected):
+    assert slot_overlap(source, values) == expected
+
+
+def test_pair_features_are_computed_once_per_distinct_pair(spark):
+    pairs = spark.createDataFrame(
+        [
+            ("wake me at seven", "set an alarm for seven", "wake me at seven", "set an alarm for seven",
+             [Row(name="time", value="seven")]),
+            ("wake me at seven", "set an alarm for seven", "wake me at seven", "set an alarm for seven",
+             [Row(name="time", value="seven")]),
+            ("東京の天気", "東京の天気は", "東 京 の 天 気", "東 京 の 天 気 は", None),
+            ("play jazz", "unknown text", "play jazz", "unknown text", None),
+        ],
+        "source string, target string, source_lexical string, target_lexical string, "
+        "target_slots array<struct<name:string,value:string>>",
+    )
+    embeddings = spark.createDataFrame(
+        [("wake me at seven", [1.0, 0.0]), ("set an alarm for seven", [0.6, 0.8]),
+         ("東京の天気", [0.0, 1.0]), ("東京の天気は", [0.0, 1.0]), ("play jazz", [1.0, 0.0])],
+        "text string, embedding array<float>",
+    )
+    rows = sorted(pair_features(pairs, embeddings).collect(), key=lambda r: r["source"])
+    assert [(r["source"], r["slot_values"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 4),
+             r["slot_overlap"]) for r in rows] == [
+        ("play jazz", [], 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
+        ("wake me at seven", ["seven"], 0.5789, 0.6, 1.0),
+        ("東京の天気", [], 1.0, 1.0, None),  # character-level: every character of one is in the other
+    ]
+
+
+def features(source, target, semantic, lexical, overlap):
+    return (source, target, [], lexical, semantic, overlap)
+
+
+def candidate(source_event, target_event, source, target, hop, gap, source_status, source_intent,
+              target_status="success", target_intent="alarm_set", source_confidence=0.9):
+    return (
+        "en-US", "s1", "u1", source_event, target_event, hop, float(gap), source, target, source, target,
+        source_status, target_status, source_intent, target_intent, source_confidence, 0.9, None,
+    )
+
+
+PAIR_COLUMNS = (
+    "locale string, session_id string, user_key string, source_event_id string, target_event_id string, "
+    "hop int, gap_s double, source string, target string, source_lexical string, target_lexical string, "
+    "source_status string, target_status string, source_intent string, target_intent string, "
+    "source_confidence float, target_confidence float, "
+    "target_slots array<struct<name:string,value:string>>"
+)
+FEATURE_COLUMNS = (
+    "source string, target string, slot_values array<string>, lexical_similarity float, "
+    "semantic_similarity float, slot_overlap float"
+)
+
+
+def expected_probability(semantic, lexical, overlap, defective, succeeded, gap):
+    w = WEIGHTS
+    z = (w["bias"] + w["semantic"] * semantic + w["lexical"] * lexical + w["slot_overlap"] * overlap
+         + w["defective"] * defective + w["target_succeeded"] * succeeded + w["gap"] * gap / 60)
+    return 1 / (1 + math.exp(-z))
+
+
+def test_silent_failure_friction_and_topic_switch(spark):
+    pairs = spark.createDataFrame(
+        [
+            # reported success, corrected 4 s later with much the same words for another intent
+            candidate("a1", "a2", "wake me at seven", "set an alarm for seven", 1, 4, "success", "alarm_query"),
+            # the same pair 40 s later is an ordinary follow-up
+            candidate("b1", "b2", "wake me at seven", "set an alarm for seven", 1, 40, "success", "alarm_query"),
+            # a clear failure followed by a topic switch: dissimilar, no shared slots
+            candidate("c1", "c2", "wake me at seven", "play jazz", 1, 8, "error", None, target_intent="play_music"),
+            # low confidence counts as friction
+            candidate("d1", "d2", "wake me at seven", "set an alarm for seven", 1, 4, "success", "alarm_query",
+                      source_confidence=0.2),
+            None,
+        ][:-1],
+        PAIR_COLUMNS,
+    )
+    feats = spark.createDataFrame(
+        [features("wake me at seven", "set an alarm for seven", 0.7, 0.7, None),
+         features("wake me at seven", "play jazz", 0.1, 0.0, None)],
+        FEATURE_COLUMNS,
+    )
+    rows = {r["source_event_id"]: r for r in scored_candidates(pairs, feats, window_seconds=60).collect()}
+    assert set(rows["a1"].asDict()) == set(CANDIDATES.column_names)
+    flags = {k: (r["is_friction"], r["is_silent_failure"], r["target_succeeded"]) for k, r in rows.items()}
+    assert flags == {
+        "a1": (False, True, True),
+        "b1": (False, False, True),
+        "c1": (True, False, True),
+        "d1": (True, False, True),
+    }
+    assert rows["a1"]["rephrase_probability"] == pytest.approx(expected_probability(0.7, 0.7, 0.5, 1, 1, 4), rel=1e-6)
+    assert rows["b1"]["rephrase_probability"] == pytest.approx(expected_probability(0.7, 0.7, 0.5, 0, 1, 40), rel=1e-6)
+    assert rows["c1"]["rephrase_probability"] == pytest.approx(expected_probability(0.1, 0.0, 0.5, 1, 1, 8), rel=1e-6)
+    assert rows["c1"]["rephrase_probability"] < 0.5 < rows["a1"]["rephrase_probability"]
