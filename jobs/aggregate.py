@@ -53,13 +53,14 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
 
     pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")
-    rephrases_df = rephrase_pairs(rephrase_evidence(confirmed_df), transitions_df, args.min_users)
-    write_dataset(
-        one_pair_per_key(rephrases_df.unionByName(variants_df)), pairs_path, PAIRS, partition_by=("locale",)
-    )
     write_dataset(
         intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)),
         labels_path, LABELS, partition_by=("locale",),
+    )
+    labels_df = read_dataset(spark, labels_path, LABELS)
+    rephrases_df = rephrase_pairs(rephrase_evidence(confirmed_df), transitions_df, labels_df, args.min_users)
+    write_dataset(
+        one_pair_per_key(rephrases_df.unionByName(variants_df)), pairs_path, PAIRS, partition_by=("locale",)
     )
     for cached_df in (reliability_df, confirmed_df):
         cached_df.unpersist()
@@ -67,9 +68,10 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     pairs_df = read_dataset(spark, pairs_path, PAIRS)
     stats = {
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
-        "labels": read_dataset(spark, labels_path, LABELS).count(),
+        "labels": labels_df.count(),
         "min_users": args.min_users,
     }
+    stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

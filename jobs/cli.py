@@ -64,8 +64,7 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
         stats = module.run(spark, module.parse_args(stage.argv(logs, out, config, run_id)))
         elapsed = time.monotonic() - stage_clock
         stages[stage.name] = {"elapsed_s": round(elapsed, 2), **stats}
-        rows = stats.get("turns", stats.get("rows_in"))
-        log(f"[{stage.name}] done in {elapsed:.1f}s, {rows} rows")
+        log(f"[{stage.name}] done in {elapsed:.1f}s, {stats['rows_out']:,} rows out")
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),

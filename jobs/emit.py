@@ -68,6 +68,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "rewrites": sum(rewrites_by_locale.values()),
         "rewrites_by_locale": dict(sorted(rewrites_by_locale.items())),
     }
+    stats["rows_out"] = stats["training_records"] + stats["rewrites"]
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

@@ -80,6 +80,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "duplicates": int(turn_totals["duplicates"]),
         "turns": int(turn_totals["turns"]),
     }
+    stats["rows_out"] = stats["turns"]
     accounted = stats["turns"] + stats["quarantined"] + stats["duplicates"]
     if accounted != rows_in:
         raise AccountingError(f"{rows_in} rows in, but {accounted} accounted for: {stats}")

@@ -91,6 +91,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "embedding_model": model_path,
         **{key: int(value) for key, value in totals.asDict().items()},
     }
+    stats["rows_out"] = stats["candidates"]
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

@@ -51,6 +51,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         .first()
     )
     stats = {key: int(value) for key, value in totals.asDict().items()}
+    stats["rows_out"] = stats["turns"]
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

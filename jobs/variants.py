@@ -39,7 +39,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         ),
         variants_path, PAIRS, partition_by=("locale",),
     )
-    stats = {"variant_pairs": read_dataset(spark, variants_path, PAIRS).count()}
+    variant_pairs_count = read_dataset(spark, variants_path, PAIRS).count()
+    stats = {"variant_pairs": variant_pairs_count, "rows_out": variant_pairs_count}
     write_json(stats_path(args.out, STAGE), stats)
     return stats
 

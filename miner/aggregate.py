@@ -25,6 +25,9 @@ MIN_LABEL_VOTERS = 2
 MIN_VOTE_EVIDENCE = 0.3
 # A phrasing is failing when at least this share of its users met a defect (silent failures go unnoticed).
 MIN_DEFECT_SHARE = 0.2
+# ...and those voters must be at least this share of the users the phrasing failed for: when most users
+# give up or repeat themselves, a few who went on to one other intent are switching topic, not rephrasing.
+MIN_VOTER_SHARE = 0.2
 # Lower credible bound on the winning intent's share of the votes.
 MIN_LABEL_WEIGHT = 0.25
 MIN_REWRITE_WEIGHT = 0.3
@@ -115,14 +118,22 @@ def rephrase_evidence(confirmed_df: DataFrame) -> DataFrame:
     return pooled_users.join(pooled_candidates, on=["locale", "source", "target"], how="inner")
 
 
-def rephrase_pairs(evidence_df: DataFrame, transitions_df: DataFrame, min_users: int = MIN_USERS) -> DataFrame:
-    """Rephrase pairs that pass the k-user floor, scored by the chain: reach(u, v) x success(v)."""
+def rephrase_pairs(
+    evidence_df: DataFrame, transitions_df: DataFrame, labels_df: DataFrame, min_users: int = MIN_USERS
+) -> DataFrame:
+    """Rephrase pairs that pass the k-user floor, scored by the chain: reach(u, v) x success(v).
+
+    A pair is kept only when its target reads as the intent the source's users voted for: a phrasing many
+    users reached after a failure, but for another intent, is a popular topic switch, not a synonym.
+    """
     success = success_probabilities(transitions_df).select(
         "locale", F.col("state").alias("target"), "success_probability"
     )
     reach = reach_probabilities(transitions_df)
+    label_intents = labels_df.select("locale", "source", F.col("intent").alias("target_intent"))
     return (
         evidence_df.where(F.col("support_users") >= min_users)
+        .join(label_intents, on=["locale", "source", "target_intent"], how="inner")
         .join(success, on=["locale", "target"], how="left")
         .join(reach, on=["locale", "source", "target"], how="left")
         .withColumn(
@@ -184,6 +195,7 @@ def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: in
         ranked.where((F.col("intent_rank") == 1) & (F.col("voters") >= min_voters))
         .withColumns({"alpha": F.col("votes"), "beta": F.col("all_votes") - F.col("votes")})
         .join(failing_df, on=["locale", "source"], how="inner")
+        .where(F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users"))
         .transform(with_beta_lower_bound, "alpha", "beta", "weight")
         .where(F.col("weight") >= MIN_LABEL_WEIGHT)
         .select(
@@ -194,14 +206,13 @@ def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: in
 
 
 def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
-    """For each labelled failing phrasing, its best rephrase whose target reads as the label's intent."""
+    """For each labelled failing phrasing, its best rephrase (pairs already agree with the label)."""
     best_first = Window.partitionBy("locale", "source").orderBy(
         F.col("score").desc(), F.col("weight").desc(), F.col("target").asc()
     ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
     return (
         pairs_df.where((F.col("kind") == "rephrase") & (F.col("weight") >= MIN_REWRITE_WEIGHT))
-        .join(labels_df.select("locale", "source", F.col("intent").alias("label")), on=["locale", "source"], how="inner")
-        .where(F.col("target_intent") == F.col("label"))
+        .join(labels_df.select("locale", "source"), on=["locale", "source"], how="inner")
         .withColumn("rank", F.row_number().over(best_first))
         .where(F.col("rank") == 1)
         .select("locale", "source", "target", "weight", "target_intent", "support_users")

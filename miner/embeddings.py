@@ -29,8 +29,11 @@ def load_encoder(model_path: str):
     """One model per Python worker process and path; later batches reuse it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
     from sentence_transformers import SentenceTransformer
 
+    # Spark already runs one Python worker per core; more threads per worker only contend.
+    torch.set_num_threads(1)
     return SentenceTransformer(model_path, device="cpu", local_files_only=True)
 
 

@@ -51,7 +51,7 @@ def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_pa
     assert ingest["quarantined_by_reason"] == {"null_user_id": 1, "unknown_status": 1, "utterance_too_long": 1}
     assert sessionize == {
         "turns": 5, "sessions": 3, "session_ids": 3, "runaway_sessions": 0, "runaway_turns": 0,
-        "longest_session_part_turns": 3, "elapsed_s": sessionize["elapsed_s"],
+        "longest_session_part_turns": 3, "rows_out": 5, "elapsed_s": sessionize["elapsed_s"],
     }
     assert (out / "_SUCCESS").exists()
 
