@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEMO := demo
+DEMO ?= demo
+SEED ?= 7
 
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo test venv clean
+.PHONY: demo evaluate test venv clean
 
 venv: $(STAMP)
 
@@ -22,13 +23,17 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 $(DEMO)/sim/truth.parquet: $(STAMP)
-	$(BIN)/rephrase-miner simulate --out $(DEMO)/sim --overwrite
+	$(BIN)/rephrase-miner simulate --out $(DEMO)/sim --seed $(SEED) --overwrite
 
 demo: $(DEMO)/sim/truth.parquet
 	$(BIN)/rephrase-miner run --logs $(DEMO)/sim/logs --out $(DEMO)/out
+
+# Scores the demo run against the simulator's ground truth: the README's evaluation table.
+evaluate: demo
+	$(BIN)/rephrase-miner evaluate --run $(DEMO)/out --truth $(DEMO)/sim/truth.parquet --out $(DEMO)/eval
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(DEMO) .pytest_cache
+	rm -rf demo demo-* .pytest_cache
