@@ -23,12 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 from rapidfuzz import fuzz, process
 
 from miner.text import is_unsegmented, normalize
 from schemas.candidates import CANDIDATES
+from schemas.contract import Column as Field
+from schemas.contract import Contract
 from schemas.interactions import FRICTION_STATUSES
+from schemas.types import FLOAT32, STRING, STRING_LIST
 
 REPHRASE_WINDOW_SECONDS = 60.0
 MAX_FOLLOWING_TURNS = 3
@@ -104,25 +106,18 @@ def following_turn_pairs(
 
 # --- pair features, computed once per distinct (source, target, target slot values) -------------------
 
-PAIR_FEATURES_SCHEMA = T.StructType(
-    [
-        T.StructField("source", T.StringType(), False),
-        T.StructField("target", T.StringType(), False),
-        T.StructField("slot_values", T.ArrayType(T.StringType()), False),
-        T.StructField("lexical_similarity", T.FloatType(), False),
-        T.StructField("semantic_similarity", T.FloatType(), False),
-        T.StructField("slot_overlap", T.FloatType(), True),
-    ]
-)
-_PAIR_FEATURES_ARROW = pa.schema(
-    [
-        pa.field("source", pa.string(), False),
-        pa.field("target", pa.string(), False),
-        pa.field("slot_values", pa.list_(pa.string()), False),
-        pa.field("lexical_similarity", pa.float32(), False),
-        pa.field("semantic_similarity", pa.float32(), False),
-        pa.field("slot_overlap", pa.float32(), True),
-    ]
+# Internal to this stage (never written), but declared once all the same, for both Spark and Arrow.
+PAIR_FEATURES = Contract(
+    name="pair_features",
+    doc="Similarity features of one distinct (source, target, target slot values).",
+    columns=(
+        Field("source", STRING, False, "normalized source text"),
+        Field("target", STRING, False, "normalized target text"),
+        Field("slot_values", STRING_LIST, False, "the target's slot values, sorted"),
+        Field("lexical_similarity", FLOAT32, False, "rapidfuzz token-set ratio / 100"),
+        Field("semantic_similarity", FLOAT32, False, "cosine of the embeddings; 0 where one is missing"),
+        Field("slot_overlap", FLOAT32, True, "share of slot values found in the source; null without slots"),
+    ),
 )
 
 
@@ -175,7 +170,7 @@ def _pair_feature_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Reco
                 pa.array(_rowwise_cosine(batch, "source_embedding", "target_embedding"), pa.float32()),
                 pa.array(overlap, pa.float32()),
             ],
-            schema=_PAIR_FEATURES_ARROW,
+            schema=PAIR_FEATURES.arrow_schema,
         )
 
 
@@ -199,7 +194,7 @@ def pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
         .distinct()
         .join(source_embeddings, on="source", how="left")
         .join(target_embeddings, on="target", how="left")
-        .mapInArrow(_pair_feature_batches, PAIR_FEATURES_SCHEMA)
+        .mapInArrow(_pair_feature_batches, PAIR_FEATURES.spark_schema)
     )
 
 

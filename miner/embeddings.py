@@ -9,11 +9,9 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 from pyspark.sql import DataFrame
-from pyspark.sql import types as T
 
-EMBEDDINGS_SCHEMA = T.StructType(
-    [T.StructField("text", T.StringType(), False), T.StructField("embedding", T.ArrayType(T.FloatType()), False)]
-)
+from schemas.texts import EMBEDDINGS
+
 ENCODE_BATCH_SIZE = 256
 
 
@@ -29,6 +27,8 @@ def load_encoder(model_path: str):
     """One model per Python worker process and path; later batches reuse it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -55,20 +55,15 @@ def vectors_to_arrow(vectors: np.ndarray) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, pa.array(vectors.reshape(-1), pa.float32()))
 
 
-_ARROW_EMBEDDINGS = pa.schema(
-    [pa.field("text", pa.string(), False), pa.field("embedding", pa.list_(pa.float32()), False)]
-)
-
-
 def _embed_batches(batches: Iterator[pa.RecordBatch], model_path: str) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         texts = batch.column("text")
         vectors = encode(texts.to_pylist(), model_path)
-        yield pa.RecordBatch.from_arrays([texts, vectors_to_arrow(vectors)], schema=_ARROW_EMBEDDINGS)
+        yield pa.RecordBatch.from_arrays([texts, vectors_to_arrow(vectors)], schema=EMBEDDINGS.arrow_schema)
 
 
 def embed_texts(texts_df: DataFrame, model_path: str) -> DataFrame:
     """Distinct `text` -> (text, embedding). The caller makes texts distinct, so each is embedded once."""
     return texts_df.select("text").mapInArrow(
-        lambda batches: _embed_batches(batches, model_path), EMBEDDINGS_SCHEMA
+        lambda batches: _embed_batches(batches, model_path), EMBEDDINGS.spark_schema
     )

@@ -14,7 +14,8 @@ from typing import Iterator
 import pyarrow as pa
 import regex
 from pyspark.sql import DataFrame
-from pyspark.sql import types as T
+
+from schemas.texts import TEXTS
 
 # Scripts that do not separate words with spaces.
 _UNSEGMENTED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}]")
@@ -61,26 +62,14 @@ def lexical_form(normalized: str | None) -> str | None:
     return normalized
 
 
-_NORMALIZED_ARROW = pa.schema(
-    [
-        pa.field("utterance", pa.string(), False),
-        pa.field("text", pa.string(), False),
-        pa.field("lexical", pa.string(), False),
-    ]
-)
-NORMALIZED_SCHEMA = T.StructType(
-    [T.StructField(f.name, T.StringType(), False) for f in _NORMALIZED_ARROW]
-)
-
-
 def _normalize_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         utterances = batch.column("utterance")
         texts = [normalize(u) for u in utterances.to_pylist()]
         lexical = [lexical_form(t) for t in texts]
-        yield pa.RecordBatch.from_arrays([utterances, pa.array(texts), pa.array(lexical)], schema=_NORMALIZED_ARROW)
+        yield pa.RecordBatch.from_arrays([utterances, pa.array(texts), pa.array(lexical)], schema=TEXTS.arrow_schema)
 
 
 def normalized_utterances(utterances_df: DataFrame) -> DataFrame:
     """Distinct `utterance` -> (utterance, text, lexical): normalize each distinct string once."""
-    return utterances_df.select("utterance").mapInArrow(_normalize_batches, NORMALIZED_SCHEMA)
+    return utterances_df.select("utterance").mapInArrow(_normalize_batches, TEXTS.spark_schema)
