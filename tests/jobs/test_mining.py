@@ -1,0 +1,76 @@
+"""A tiny day mined end to end: the rephrase becomes a record and a rewrite; the topic switch does not."""
+
+import datetime as dt
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import utc
+from jobs.cli import main
+from logs_factory import row, write_logs
+from miner.records import record_id
+
+pytestmark = pytest.mark.integration
+
+T0 = utc(2026, 11, 30, 9, 0, 0)
+SEVEN = [{"name": "time", "value": "seven"}]
+
+
+def at(user_index, seconds):
+    return T0 + dt.timedelta(minutes=20 * user_index, seconds=seconds)
+
+
+@pytest.fixture
+def logs(tmp_path):
+    rows = []
+    for i, user in enumerate(["account-1", "account-2", "account-3", "account-4"]):  # fail, rephrase, succeed
+        rows += [
+            row(f"e{i}-1", user, at(i, 0), "Wake me at seven", status="error", intent=None, slots=None,
+                nlu_confidence=0.2, device_id=f"device-of-{user}"),
+            row(f"e{i}-2", user, at(i, 6), "set an alarm for seven", intent="alarm_set", slots=SEVEN,
+                device_id=f"device-of-{user}"),
+        ]
+    rows += [  # fails, then asks for something else
+        row("a5-1", "account-5", at(4, 0), "wake me at seven", status="error", intent=None, slots=None,
+            nlu_confidence=0.2),
+        row("a5-2", "account-5", at(4, 20), "play jazz", intent="play_music", slots=[]),
+    ]
+    rows += [row("a6-1", "account-6", at(5, 0), "play jazz", intent="play_music", slots=[])]
+    write_logs(tmp_path / "logs" / "part-0.parquet", rows)
+    return tmp_path / "logs"
+
+
+def test_a_rephrase_shared_by_users_becomes_a_record_and_a_rewrite(logs, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 0
+
+    records = [json.loads(line) for line in (out / "training" / "en-US.jsonl").read_text().splitlines()]
+    assert len(records) == 1
+    record = records[0]
+    assert 0.25 <= record.pop("weight") < 1.0
+    run_id = json.loads((out / "manifest.json").read_text())["run_id"]
+    assert record == {
+        "id": record_id("en-US", "wake me at seven"),
+        "locale": "en-US",
+        "partition": "train",
+        "scenario": "alarm",
+        "intent": "alarm_set",
+        "utt": "wake me at seven",
+        "annot_utt": "wake me at [time : seven]",
+        "kind": "rephrase",
+        "support_users": 5,
+        "run_id": run_id,
+    }
+
+    rewrites = pq.read_table(out / "rewrites").to_pylist()
+    assert [(str(r["locale"]), r["source"], r["target"], r["target_intent"], r["support_users"]) for r in rewrites] == [
+        ("en-US", "wake me at seven", "set an alarm for seven", "alarm_set", 4),
+    ]
+    pairs = pq.read_table(out / "pairs").to_pylist()
+    assert [(r["source"], r["target"], r["kind"]) for r in pairs] == [
+        ("wake me at seven", "set an alarm for seven", "rephrase"),
+    ]
+    # raw ids stop at ingestion: no file of the run, intermediate or published, holds one
+    output_bytes = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert b"account-" not in output_bytes and b"device-of-" not in output_bytes
