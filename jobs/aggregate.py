@@ -26,7 +26,7 @@ from miner.aggregate import (
     rephrase_pairs,
 )
 from miner.chain import transition_probabilities, user_transitions
-from miner.variants import one_pair_per_key
+from miner.variants import goal_heads, goal_phrasings, one_pair_per_key, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
@@ -53,8 +53,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
 
     pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")
+    heads_df = goal_heads(goal_phrasings(outcomes_df), args.min_users)
     write_dataset(
-        intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)),
+        intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)).transform(
+            with_goal_heads, heads_df
+        ),
         labels_path, LABELS, partition_by=("locale",),
     )
     labels_df = read_dataset(spark, labels_path, LABELS)

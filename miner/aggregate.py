@@ -206,14 +206,27 @@ def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: in
 
 
 def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
-    """For each labelled failing phrasing, its best rephrase (pairs already agree with the label)."""
+    """For each labelled failing phrasing, its best rephrase (pairs already agree with the label).
+
+    Where no rephrase target reached the k-user floor, the label's `goal_head` (the phrasing most users
+    succeed with for the same intent and slot values) stands in, with the label's weight and support.
+    """
     best_first = Window.partitionBy("locale", "source").orderBy(
         F.col("score").desc(), F.col("weight").desc(), F.col("target").asc()
     ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    return (
+    from_pairs = (
         pairs_df.where((F.col("kind") == "rephrase") & (F.col("weight") >= MIN_REWRITE_WEIGHT))
         .join(labels_df.select("locale", "source"), on=["locale", "source"], how="inner")
         .withColumn("rank", F.row_number().over(best_first))
         .where(F.col("rank") == 1)
         .select("locale", "source", "target", "weight", "target_intent", "support_users")
     )
+    from_goal_heads = (
+        labels_df.where(F.col("goal_head").isNotNull())
+        .join(from_pairs.select("locale", "source"), on=["locale", "source"], how="left_anti")
+        .select(
+            "locale", "source", F.col("goal_head").alias("target"), "weight",
+            F.col("intent").alias("target_intent"), "support_users",
+        )
+    )
+    return from_pairs.unionByName(from_goal_heads)

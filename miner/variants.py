@@ -51,21 +51,47 @@ def goal_phrasings(outcomes_df: DataFrame, salt_buckets: int = SALT_BUCKETS) -> 
     )
 
 
-def variant_pairs(
-    phrasings_df: DataFrame, reliability_df: DataFrame, min_users: int = MIN_USERS,
-    top_phrasings: int = TOP_PHRASINGS_PER_GOAL,
-) -> DataFrame:
-    """Each of a goal's top phrasings (>= min_users users) -> the goal's most popular phrasing."""
+def _top_phrasings(phrasings_df: DataFrame, min_users: int, top_phrasings: int) -> DataFrame:
+    """A goal's phrasings with >= min_users users, ranked by users (1 = the goal's head), top ones only."""
     by_popularity = (
         Window.partitionBy("locale", "intent", "goal")
         .orderBy(F.col("users").desc(), F.col("text").asc())
         .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
-    top = (
+    return (
         phrasings_df.where(F.col("users") >= min_users)
         .withColumn("rank", F.row_number().over(by_popularity))
         .where(F.col("rank") <= top_phrasings)
     )
+
+
+def goal_heads(phrasings_df: DataFrame, min_users: int = MIN_USERS) -> DataFrame:
+    """(locale, intent, goal, head, head_users): each goal's most popular phrasing, if >= min_users used it."""
+    return _top_phrasings(phrasings_df, min_users, 1).select(
+        "locale", "intent", "goal", F.col("text").alias("head"), F.col("users").alias("head_users")
+    )
+
+
+def with_goal_heads(labels_df: DataFrame, heads_df: DataFrame) -> DataFrame:
+    """Labels with `goal_head`: the head of the goal (label intent, slot values of the best rephrase).
+
+    The phrasing most users succeed with for exactly that request is the rewrite of last resort when no
+    single rephrase target reached the k-user floor.
+    """
+    return (
+        labels_df.withColumn("goal", canonical_slots(F.col("slots")))
+        .join(heads_df, on=["locale", "intent", "goal"], how="left")
+        .withColumn("goal_head", F.when(F.col("head") != F.col("source"), F.col("head")))
+        .drop("goal", "head", "head_users")
+    )
+
+
+def variant_pairs(
+    phrasings_df: DataFrame, reliability_df: DataFrame, min_users: int = MIN_USERS,
+    top_phrasings: int = TOP_PHRASINGS_PER_GOAL,
+) -> DataFrame:
+    """Each of a goal's top phrasings (>= min_users users) -> the goal's most popular phrasing."""
+    top = _top_phrasings(phrasings_df, min_users, top_phrasings)
     heads = top.where(F.col("rank") == 1).select(
         "locale", "intent", "goal", F.col("text").alias("target"), F.col("users").alias("target_users")
     )

@@ -18,5 +18,9 @@ LABELS = Contract(
         Column("voters", INT64, False, "distinct users whose confirmed rephrase voted for the intent"),
         Column("surface", STRING, False, "the commonest written form of the phrasing when it failed"),
         Column("slots", SLOTS, True, "slots of the best-evidenced rephrase voting for the intent, to project"),
+        Column(
+            "goal_head", STRING, True,
+            "the phrasing most users succeed with for the same intent and slot values (>= min_users users)",
+        ),
     ),
 )

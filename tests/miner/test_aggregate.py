@@ -11,6 +11,7 @@ from miner.aggregate import (
 )
 from miner.chain import transition_probabilities, user_transitions
 from miner.posterior import beta_lower_bound
+from miner.variants import goal_heads, goal_phrasings, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
 
@@ -29,13 +30,17 @@ def candidate(user, source_event, target_event, target, target_intent, p):
     )
 
 
-def world(spark, rephrasing_users, switching_users):
-    """Users who say FAILING, fail, then rephrase it (REPHRASE, alarm_set) or switch (SWITCH, play_music)."""
+def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REPHRASE, direct_users=()):
+    """Users who say FAILING, fail, then rephrase it (alarm_set) or switch (SWITCH, play_music); others
+    (`direct_users`) succeed with REPHRASE straight away."""
     outcomes, candidates = [], []
     for user in rephrasing_users:
-        outcomes += [outcome(user, f"{user}1", FAILING, True, REPHRASE, 0.9, utterance="Wake me at seven!"),
-                     outcome(user, f"{user}2", REPHRASE, False, intent="alarm_set")]
-        candidates.append(candidate(user, f"{user}1", f"{user}2", REPHRASE, "alarm_set", 0.9))
+        rephrase = rephrase_of(user)
+        outcomes += [outcome(user, f"{user}1", FAILING, True, rephrase, 0.9, utterance="Wake me at seven!"),
+                     outcome(user, f"{user}2", rephrase, False, intent="alarm_set")]
+        candidates.append(candidate(user, f"{user}1", f"{user}2", rephrase, "alarm_set", 0.9))
+    for user in direct_users:
+        outcomes.append(outcome(user, f"{user}1", REPHRASE, False, intent="alarm_set"))
     for user in switching_users:
         outcomes += [outcome(user, f"{user}1", FAILING, True, SWITCH, 0.6),
                      outcome(user, f"{user}2", SWITCH, False, intent="play_music")]
@@ -44,12 +49,14 @@ def world(spark, rephrasing_users, switching_users):
             spark.createDataFrame(candidates, CANDIDATES.spark_schema))
 
 
-def mine(spark, rephrasing_users, switching_users, min_users=3):
-    outcomes_df, candidates_df = world(spark, rephrasing_users, switching_users)
+def mine(spark, rephrasing_users, switching_users, min_users=3, **world_options):
+    outcomes_df, candidates_df = world(spark, rephrasing_users, switching_users, **world_options)
     reliability = phrasing_reliability(outcomes_df)
     confirmed = confirmed_candidates(candidates_df, outcomes_df, reliability)
     transitions = transition_probabilities(user_transitions(outcomes_df))
-    labels = intent_labels(confirmed, failing_phrasings(reliability, min_users)).cache()
+    heads = goal_heads(goal_phrasings(outcomes_df), min_users)
+    labels = intent_labels(confirmed, failing_phrasings(reliability, min_users)).transform(with_goal_heads, heads)
+    labels = labels.cache()
     pairs = rephrase_pairs(rephrase_evidence(confirmed), transitions, labels, min_users)
     return pairs, labels, best_rewrites(pairs, labels)
 
@@ -73,6 +80,19 @@ def test_rephrases_pair_and_label_while_a_topic_switch_does_not(spark):
     assert label["weight"] == pytest.approx(float(beta_lower_bound([3.6], [1.2])[0]), rel=1e-5)
     assert [(r["source"], r["target"], r["target_intent"]) for r in rewrites.collect()] == [
         (FAILING, REPHRASE, "alarm_set"),
+    ]
+
+
+def test_rewrite_falls_back_to_the_goal_head_when_no_single_rephrase_reaches_the_floor(spark):
+    other = "alarm at seven please"
+    pairs, labels, rewrites = mine(
+        spark, ["a", "b", "c", "d"], [], rephrase_of=lambda user: REPHRASE if user in "ab" else other,
+        direct_users=["e", "f"],
+    )
+    assert pairs.count() == 0  # two users per rephrase target: under the floor of 3
+    assert [(r["source"], r["intent"], r["goal_head"]) for r in labels.collect()] == [(FAILING, "alarm_set", REPHRASE)]
+    assert [(r["source"], r["target"], r["target_intent"], r["support_users"]) for r in rewrites.collect()] == [
+        (FAILING, REPHRASE, "alarm_set", 4),
     ]
 
 
