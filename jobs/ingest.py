@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import sys
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -89,7 +88,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    from jobs.spark import build_spark
+    from jobs.spark import submit
 
-    arguments = parse_args(sys.argv[1:])
-    run(build_spark(f"rephrase-miner {STAGE}"), arguments)
+    submit(STAGE, parse_args, run)

@@ -8,7 +8,6 @@ Reads OUT/turns, writes OUT/sessions and OUT/_stats/sessionize.json.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -57,7 +56,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    from jobs.spark import build_spark
+    from jobs.spark import submit
 
-    arguments = parse_args(sys.argv[1:])
-    run(build_spark(f"rephrase-miner {STAGE}"), arguments)
+    submit(STAGE, parse_args, run)

@@ -34,3 +34,9 @@ def build_spark(app_name: str, master: str | None = None, shuffle_partitions: in
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def submit(stage: str, parse_args, run) -> None:
+    """The body of every job's `__main__`: parse spark-submit's arguments, build the session, run the stage."""
+    arguments = parse_args(sys.argv[1:])
+    run(build_spark(f"rephrase-miner {stage}"), arguments)
