@@ -12,11 +12,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from miner.massive import format_annot_utt, parse_annot_utt
-from miner.text import is_unsegmented
+from miner.text import clean_spacing, is_unsegmented
 from schemas.outputs import TRAINING
 
-_INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Co}\p{Cs}--[\u200c\u200d]]+", flags=regex.V1)
-_SPACES = regex.compile(r"\s+")
 _EDGE_PUNCTUATION = regex.compile(r"^[\p{P}\s]+|[\p{P}\s]+$")
 # MASSIVE's annotation has no escape for its own brackets.
 _BRACKETS = str.maketrans({"[": "(", "]": ")"})
@@ -28,10 +26,8 @@ def display_form(utterance: str) -> str:
     NFKC, lower case, single spaces, no control or format characters, no punctuation at either end, and
     round brackets for square ones. Unlike `miner.text.normalize` it keeps inner punctuation ("what's").
     """
-    text = unicodedata.normalize("NFKC", utterance).lower()
-    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
-    text = _EDGE_PUNCTUATION.sub("", text.translate(_BRACKETS))
-    return _SPACES.sub(" ", text).strip()
+    text = clean_spacing(unicodedata.normalize("NFKC", utterance).lower())
+    return clean_spacing(_EDGE_PUNCTUATION.sub("", text.translate(_BRACKETS)))
 
 
 def _value_pattern(value: str) -> regex.Pattern | None:
@@ -39,12 +35,10 @@ def _value_pattern(value: str) -> regex.Pattern | None:
     words = display_form(value).split()
     if not words:
         return None
-    body = r"\s*".join(regex.escape(w) for w in words) if is_unsegmented(value) else r"\s+".join(
-        regex.escape(w) for w in words
-    )
     if is_unsegmented(value):
-        return regex.compile(body, flags=regex.IGNORECASE)
-    return regex.compile(rf"(?<![\w]){body}(?![\w])", flags=regex.IGNORECASE)
+        return regex.compile(r"\s*".join(regex.escape(w) for w in words), flags=regex.IGNORECASE)
+    body = r"\s+".join(regex.escape(w) for w in words)
+    return regex.compile(rf"(?<!\w){body}(?!\w)", flags=regex.IGNORECASE)
 
 
 def project_slots(utt: str, slots: Sequence[tuple[str, str]]) -> str:

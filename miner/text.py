@@ -34,6 +34,11 @@ def _ascii_digit(match: regex.Match) -> str:
     return str(unicodedata.digit(match.group()))
 
 
+def clean_spacing(text: str) -> str:
+    """Single spaces and no control or format characters; a tab or newline counts as a word break."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", _SPACES.sub(" ", text))).strip()
+
+
 def normalize(text: str | None) -> str | None:
     """The pooling key of an utterance: 'Wecke mich um ７ Uhr!' -> 'wecke mich um 7 uhr'."""
     if text is None:
