@@ -2,6 +2,7 @@
 
     rephrase-miner simulate --out DIR [--users N] [--locales ...] [--seed S]
     rephrase-miner run --logs DIR --out DIR [--config FILE] [--master URL]
+    rephrase-miner daily --logs DIR --root DIR --ds YYYY-MM-DD [--config FILE] [--master URL]
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
     rephrase-miner summary --out DIR
 """
@@ -19,8 +20,9 @@ from importlib import metadata
 from pathlib import Path
 
 from jobs.config import RunConfig, load_config
-from jobs.io import InputContractError, read_json, write_json
-from jobs.pipeline import STAGES
+from jobs.errors import InputContractError, PublishError, ValidationFailed
+from jobs.storage import read_json, write_json
+from jobs.pipeline import MINING_STAGES, SCHEDULED_STAGES, STAGES, Stage
 
 
 # What a user reads; the other datasets under OUT are the stages' working sets.
@@ -45,26 +47,40 @@ def _remove_success_marker(out: str) -> None:
         marker.unlink()
 
 
-def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log=print) -> dict:
-    """Run every stage in one SparkSession, then write OUT/manifest.json and OUT/_SUCCESS."""
+def new_run_id() -> str:
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def start_spark(label: str, config: RunConfig, master: str | None, log):
     from jobs.spark import build_spark
 
-    started = dt.datetime.now(dt.timezone.utc)
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    _remove_success_marker(out)
     clock = time.monotonic()
-    log(f"[run {run_id}] starting Spark ({master or 'local[*]'})")
-    spark = build_spark("rephrase-miner run", master, config.shuffle_partitions)
-    log(f"[run {run_id}] Spark ready in {time.monotonic() - clock:.1f}s")
-    stages = {}
-    for stage in STAGES:
-        module = stage.load()
-        stage_clock = time.monotonic()
-        log(f"[{stage.name}] running")
-        stats = module.run(spark, module.parse_args(stage.argv(logs, out, config, run_id)))
-        elapsed = time.monotonic() - stage_clock
-        stages[stage.name] = {"elapsed_s": round(elapsed, 2), **stats}
-        log(f"[{stage.name}] done in {elapsed:.1f}s, {stats['rows_out']:,} rows out")
+    log(f"[{label}] starting Spark")
+    spark = build_spark(f"rephrase-miner {label}", master, config.shuffle_partitions)
+    log(f"[{label}] Spark ready on {spark.sparkContext.master} in {time.monotonic() - clock:.1f}s")
+    return spark
+
+
+def run_stage(spark, stage: Stage, values: dict, log, label: str = "") -> dict:
+    """Run one stage in this session exactly as spark-submit would: from its command-line arguments."""
+    module = stage.load()
+    clock = time.monotonic()
+    prefix = f"[{label + ' ' if label else ''}{stage.name}]"
+    log(f"{prefix} running")
+    stats = module.run(spark, module.parse_args(stage.argv(values)))
+    elapsed = time.monotonic() - clock
+    log(f"{prefix} done in {elapsed:.1f}s, {stats['rows_out']:,} rows out")
+    return {"elapsed_s": round(elapsed, 2), **stats}
+
+
+def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log=print) -> dict:
+    """Run every stage in one SparkSession, then write OUT/manifest.json and OUT/_SUCCESS."""
+    started = dt.datetime.now(dt.timezone.utc)
+    run_id = new_run_id()
+    _remove_success_marker(out)
+    spark = start_spark(f"run {run_id}", config, master, log)
+    values = {**config.as_dict(), "logs": logs, "out": out, "run_id": run_id}
+    stages = {stage.name: run_stage(spark, stage, values, log) for stage in STAGES}
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),
@@ -80,6 +96,28 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
     write_json(posixpath.join(out, "manifest.json"), manifest)
     write_json(posixpath.join(out, "_SUCCESS"), {"run_id": run_id})
     return manifest
+
+
+def run_daily(logs: str, root: str, ds: str, config: RunConfig, master: str | None, log=print) -> dict:
+    """What the Airflow DAG does for one logical date, in one SparkSession: mine ds (and days of late logs),
+    accumulate, emit, validate, publish."""
+    from jobs.plan import day_values, days_to_mine
+    from jobs.storage import remove_dir
+    from jobs.warehouse import publish, staging_dir
+
+    run_id = new_run_id()
+    days = days_to_mine(logs, root, ds, config.late_days)
+    log(f"[daily {ds}] mining {', '.join(days)}")
+    spark = start_spark(f"daily {ds}", config, master, log)
+    for day, values in zip(days, day_values(days, logs, root, config, run_id)):
+        for stage in MINING_STAGES:
+            run_stage(spark, stage, values, log, label=day)
+    staging = staging_dir(root, ds)
+    remove_dir(staging)
+    scheduled = {**config.as_dict(), "root": root, "ds": ds, "out": staging, "run_id": run_id}
+    for stage in SCHEDULED_STAGES:
+        run_stage(spark, stage, scheduled, log, label=ds)
+    return publish(root, ds, log=log)
 
 
 def format_summary(manifest: dict) -> str:
@@ -131,6 +169,26 @@ def _run_command(argv: list[str]) -> int:
     return 0
 
 
+def _daily_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rephrase-miner daily",
+        description="Run one scheduled day as the Airflow DAG does, in one Spark session, and publish it.",
+    )
+    parser.add_argument("--logs", required=True, help="log root with one date=YYYY-MM-DD folder per day")
+    parser.add_argument("--root", required=True, help="root of the scheduled runs (days/, staging/, published/)")
+    parser.add_argument("--ds", required=True, type=_iso_day, help="the logical date, YYYY-MM-DD")
+    parser.add_argument("--config", help="TOML or JSON file of settings (see README)")
+    parser.add_argument("--master", help="Spark master URL; default local[*]")
+    args = parser.parse_args(argv)
+    pointer = run_daily(args.logs, args.root, args.ds, load_config(args.config), args.master)
+    print(f"published {pointer['ds']} as {pointer['path']}")
+    return 0
+
+
+def _iso_day(text: str) -> str:
+    return dt.date.fromisoformat(text).isoformat()
+
+
 def _summary_command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="rephrase-miner summary", description="Print a run's summary.")
     parser.add_argument("--out", required=True)
@@ -152,6 +210,7 @@ def _evaluate_command(argv: list[str]) -> int:
 
 COMMANDS = {
     "run": _run_command,
+    "daily": _daily_command,
     "simulate": _simulate_command,
     "evaluate": _evaluate_command,
     "summary": _summary_command,
@@ -169,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputContractError, ValueError, FileNotFoundError) as error:
         print(f"rephrase-miner {argv[0]}: error: {error}", file=sys.stderr)
         return 2
+    except (ValidationFailed, PublishError) as error:
+        print(f"rephrase-miner {argv[0]}: not published: {error}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -7,11 +7,18 @@ import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from miner.aggregate import MIN_USERS
-from miner.candidates import MAX_FOLLOWING_TURNS, REPHRASE_WINDOW_SECONDS
-from miner.ingest import MAX_UTTERANCE_CHARS
-from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS
-from miner.variants import TOP_PHRASINGS_PER_GOAL
+# miner.defaults, not the transforms' modules: the Airflow DAG imports this file and must not import Spark.
+from miner.defaults import (
+    DECAY,
+    LATE_DAYS,
+    MAX_FOLLOWING_TURNS,
+    MAX_SESSION_TURNS,
+    MAX_UTTERANCE_CHARS,
+    MIN_USERS,
+    REPHRASE_WINDOW_SECONDS,
+    SESSION_GAP_SECONDS,
+    TOP_PHRASINGS_PER_GOAL,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class RunConfig:
     min_users: int = MIN_USERS
     top_phrasings_per_goal: int = TOP_PHRASINGS_PER_GOAL
     shuffle_partitions: int = 8
+    decay: float = DECAY
+    late_days: int = LATE_DAYS
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -15,7 +15,8 @@ import posixpath
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, remove_dir, stats_path, write_dataset, write_json, write_text
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
+from jobs.storage import remove_dir, write_json, write_text
 from miner.aggregate import best_rewrites
 from miner.records import training_records
 from schemas.labels import LABELS

@@ -18,9 +18,9 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import from_arrow_type
 
-from jobs.io import (
-    InputContractError, check_input_files, dataset_path, list_data_files, read_dataset, write_json, write_text,
-)
+from jobs.io import check_input_files, dataset_path, read_dataset
+from jobs.errors import InputContractError
+from jobs.storage import list_data_files, write_json, write_text
 from miner.evaluation import (
     MIN_USERS, build_report, evaluation_counts, markdown_report, markdown_tables, reference_frames,
 )

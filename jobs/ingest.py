@@ -9,13 +9,13 @@ writes OUT/turns (valid, one row per event_id) and OUT/quarantine (with a reason
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import check_input_files, dataset_path, read_dataset, read_input, stats_path, write_dataset, write_json
+from jobs.io import check_input_files, dataset_path, read_dataset, read_input, stats_path, write_dataset
+from jobs.storage import input_fingerprint, write_json
 from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
@@ -40,13 +40,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="environment variable holding the secret mixed into user/device hashes (unset = no salt)",
     )
     return parser.parse_args(argv)
-
-
-def input_fingerprint(files) -> str:
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f"{f.uri}\t{f.size_bytes}\t{f.num_rows}\n".encode())
-    return digest.hexdigest()
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:

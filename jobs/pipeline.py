@@ -1,44 +1,54 @@
 """The stages of a run, in order, and the command-line arguments each receives.
 
 The CLI runs them in one SparkSession; the Airflow DAG submits each as its own spark-submit. Both build the
-arguments here, so the two cannot drift apart.
+arguments here, from one dict of values (the DAG's values are Jinja templates), so the two cannot drift.
+This module imports nothing heavy: the DAG file imports it at parse time.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from jobs.config import RunConfig
+from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
     module: str
-    takes_logs: bool
-    settings: tuple[str, ...]
+    arguments: tuple[str, ...]  # each value becomes `--name value`
 
-    def argv(self, logs: str, out: str, config: RunConfig, run_id: str) -> list[str]:
-        values = {**config.as_dict(), "run_id": run_id}
-        args = ["--logs", logs] if self.takes_logs else []
-        args += ["--out", out]
-        for setting in self.settings:
-            args += [f"--{setting.replace('_', '-')}", str(values[setting])]
+    def argv(self, values: Mapping[str, object]) -> list[str]:
+        args: list[str] = []
+        for name in self.arguments:
+            args += [f"--{name.replace('_', '-')}", str(values[name])]
         return args
 
     def load(self):
         return importlib.import_module(self.module)
 
+    @property
+    def application(self) -> str:
+        """The job's file, what spark-submit is given."""
+        return str(Path(__file__).with_name(f"{self.module.rsplit('.', 1)[1]}.py"))
 
-STAGES = (
-    Stage("ingest", "jobs.ingest", takes_logs=True, settings=("max_utterance_chars",)),
-    Stage("sessionize", "jobs.sessionize", takes_logs=False, settings=("session_gap_seconds", "max_session_turns")),
+
+# Mining one day of logs into OUT: quarantine, sessions, candidates, variants, pairs and labels.
+MINING_STAGES = (
+    Stage("ingest", "jobs.ingest", ("logs", "out", "max_utterance_chars")),
+    Stage("sessionize", "jobs.sessionize", ("out", "session_gap_seconds", "max_session_turns")),
     Stage(
-        "rephrases", "jobs.rephrases", takes_logs=False,
-        settings=("rephrase_window_seconds", "max_following_turns", "embedding_model"),
+        "rephrases", "jobs.rephrases", ("out", "rephrase_window_seconds", "max_following_turns", "embedding_model")
     ),
-    Stage("variants", "jobs.variants", takes_logs=False, settings=("min_users", "top_phrasings_per_goal")),
-    Stage("aggregate", "jobs.aggregate", takes_logs=False, settings=("min_users",)),
-    Stage("emit", "jobs.emit", takes_logs=False, settings=("run_id",)),
+    Stage("variants", "jobs.variants", ("out", "min_users", "top_phrasings_per_goal")),
+    Stage("aggregate", "jobs.aggregate", ("out", "min_users")),
 )
+ACCUMULATE = Stage("accumulate", "jobs.accumulate", ("root", "ds", "out", "decay", "late_days"))
+EMIT = Stage("emit", "jobs.emit", ("out", "run_id"))
+VALIDATE = Stage("validate", "jobs.validate", ("out", "min_users"))
+
+# `rephrase-miner run`: one batch of logs, straight into OUT.
+STAGES = (*MINING_STAGES, EMIT, VALIDATE)
+# A scheduled day, after its days are mined: merge them into the running aggregate in staging, emit, validate.
+SCHEDULED_STAGES = (ACCUMULATE, EMIT, VALIDATE)

@@ -16,7 +16,8 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
+from jobs.storage import write_json
 from miner.candidates import (
     MAX_FOLLOWING_TURNS,
     REPHRASE_WINDOW_SECONDS,

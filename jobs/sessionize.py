@@ -12,7 +12,8 @@ import argparse
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
+from jobs.storage import write_json
 from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS, sessionize
 from schemas.sessions import SESSIONS
 from schemas.turns import TURNS

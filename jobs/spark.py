@@ -37,6 +37,19 @@ def build_spark(app_name: str, master: str | None = None, shuffle_partitions: in
 
 
 def submit(stage: str, parse_args, run) -> None:
-    """The body of every job's `__main__`: parse spark-submit's arguments, build the session, run the stage."""
+    """The body of every job's `__main__`: parse spark-submit's arguments, build the session, run the stage.
+
+    Exits 2 on input that breaks its contract and 3 when validation blocks publishing, with the reason on
+    stderr, as the CLI does; any other failure keeps its traceback.
+    """
+    from jobs.errors import InputContractError, PublishError, ValidationFailed
+
     arguments = parse_args(sys.argv[1:])
-    run(build_spark(f"rephrase-miner {stage}"), arguments)
+    try:
+        run(build_spark(f"rephrase-miner {stage}"), arguments)
+    except InputContractError as error:
+        print(f"{stage}: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except (ValidationFailed, PublishError) as error:
+        print(f"{stage}: not published: {error}", file=sys.stderr)
+        sys.exit(3)

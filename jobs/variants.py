@@ -11,7 +11,8 @@ import argparse
 
 from pyspark.sql import SparkSession
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset, write_json
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
+from jobs.storage import write_json
 from miner.aggregate import MIN_USERS, phrasing_reliability
 from miner.variants import TOP_PHRASINGS_PER_GOAL, goal_phrasings, variant_pairs
 from schemas.outcomes import OUTCOMES

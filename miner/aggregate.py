@@ -14,11 +14,10 @@ from pyspark.sql import functions as F
 
 from miner.candidates import is_friction
 from miner.chain import reach_probabilities, success_probabilities, transition_probabilities, user_transitions
+from miner.defaults import MIN_USERS
 from miner.posterior import with_beta_lower_bound
 from schemas.pairs import PAIRS
 
-# k-anonymity floor: a phrasing, pair or rewrite is emitted only when at least this many users are behind it.
-MIN_USERS = 3
 # A label also needs this many users voting for it (the phrasing itself always needs MIN_USERS).
 MIN_LABEL_VOTERS = 2
 # A user's vote counts only if their best confirmed rephrase carries at least this much evidence.

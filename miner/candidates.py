@@ -25,6 +25,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from rapidfuzz import fuzz, process
 
+from miner.defaults import MAX_FOLLOWING_TURNS, REPHRASE_WINDOW_SECONDS
 from miner.text import is_unsegmented, normalize
 from schemas.candidates import CANDIDATES
 from schemas.contract import Column as Field
@@ -32,8 +33,6 @@ from schemas.contract import Contract
 from schemas.interactions import FRICTION_STATUSES
 from schemas.types import FLOAT32, STRING, STRING_LIST
 
-REPHRASE_WINDOW_SECONDS = 60.0
-MAX_FOLLOWING_TURNS = 3
 LOW_CONFIDENCE = 0.5
 # A success that the user corrects this fast was not one.
 SILENT_FAILURE_SECONDS = 15.0

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from miner.defaults import MAX_UTTERANCE_CHARS
 from schemas.interactions import STATUSES
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
 
-MAX_UTTERANCE_CHARS = 512
 # BCP-47 language[-Script][-REGION]; matched case-insensitively, then written in canonical case.
 LOCALE_PATTERN = r"(?i)^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?$"
 # Unicode "other" (controls, format chars such as bidi overrides) and separators carry no text.

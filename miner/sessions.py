@@ -5,11 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from miner.defaults import MAX_SESSION_TURNS, SESSION_GAP_SECONDS
 from schemas.sessions import SESSIONS
-
-SESSION_GAP_SECONDS = 300.0
-# A human session rarely passes a few dozen turns; beyond this it is a bot or a loop, cut into parts.
-MAX_SESSION_TURNS = 200
 
 
 def _ordered(window: Window) -> Window:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from miner.aggregate import MIN_USERS
 from miner.candidates import LOW_CONFIDENCE
+from miner.defaults import MIN_USERS, TOP_PHRASINGS_PER_GOAL
 from miner.posterior import with_beta_lower_bound
 from schemas.pairs import PAIRS
 
-TOP_PHRASINGS_PER_GOAL = 10
 SALT_BUCKETS = 16
 
 

@@ -8,16 +8,17 @@ from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
 from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
+from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.texts import EMBEDDINGS, TEXTS
 from schemas.turns import TURNS
 
 # In pipeline order: the input, then each stage's outputs.
 ALL_CONTRACTS = (
     INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PAIRS, LABELS,
-    REWRITES, TRAINING,
+    PAIR_STATE, LABEL_STATE, REWRITES, TRAINING,
 )
 
 __all__ = [
-    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "INTERACTIONS", "LABELS", "OUTCOMES", "PAIRS", "QUARANTINE",
-    "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TURNS",
+    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "INTERACTIONS", "LABEL_STATE", "LABELS", "OUTCOMES", "PAIR_STATE",
+    "PAIRS", "QUARANTINE", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TURNS",
 ]

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import utc
 from jobs.evaluate import main, parse_args, run
-from jobs.io import InputContractError
+from jobs.errors import InputContractError
 from miner.simulation import TRUTH_SCHEMA
 from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS

@@ -2,7 +2,9 @@ import pyarrow as pa
 import pytest
 
 from conftest import utc
-from jobs.io import InputContractError, check_input_files, list_data_files
+from jobs.io import check_input_files
+from jobs.errors import InputContractError
+from jobs.storage import list_data_files
 from logs_factory import row, write_logs
 from schemas.interactions import INTERACTIONS
 

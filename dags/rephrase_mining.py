@@ -1,0 +1,151 @@
+"""
+### rephrase_mining: mine a day of assistant logs into rewrites and NLU training data
+
+Every day, for the logical date `ds`:
+
+1. **plan** lists the days to mine: `ds`, plus any of the `late_days` days before it whose log files changed
+   since they were mined (late deliveries). It clears the run's staging folder.
+2. **ingest → sessionize → rephrases → variants → aggregate** mine each of those days (one mapped Spark job
+   per stage and day) into `ROOT/days/<day>/`.
+3. **accumulate** merges the mined days into the running aggregate: the last final published state, scaled by
+   `decay` per day of age, plus each day's evidence, scaled the same way. It writes to `ROOT/staging/<ds>/`.
+4. **emit** writes the rewrite table and the MASSIVE-format training records into staging.
+5. **validate** runs the Great Expectations suites. A critical failure fails the task, and nothing is published.
+6. **publish** renames the staging folder to `ROOT/published/<ds>/<version>/` and replaces the `CURRENT.json`
+   and `LATEST.json` pointers. Readers never see a half-written or failed run.
+
+Every Spark task is a `spark-submit` on the connection **`spark_default`**: its host is the master
+(`local[*]`, `spark://host:7077`, `yarn` or `k8s://...`). The paths come from the params `logs` and `root`,
+or else from the Airflow Variables `rephrase_miner_logs` and `rephrase_miner_root`. The thresholds are params.
+See the README, "Scheduling with Airflow".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import DAG, Param, task
+
+# Light by design: neither module imports Spark, so the DAG parses fast.
+from jobs.config import RunConfig
+from jobs.pipeline import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
+
+DAG_ID = "rephrase_mining"
+LOGS = "{{ params.logs or var.value.rephrase_miner_logs }}"
+ROOT = "{{ params.root or var.value.rephrase_miner_root }}"
+STAGING = ROOT + "/staging/{{ ds }}"
+DEFAULTS = RunConfig()
+
+# The values the post-mining stages' arguments are rendered from (the CLI fills the same names).
+SCHEDULED_VALUES = {
+    "root": ROOT,
+    "ds": "{{ ds }}",
+    "out": STAGING,
+    "decay": "{{ params.decay }}",
+    "late_days": "{{ params.late_days }}",
+    "min_users": "{{ params.min_users }}",
+    "run_id": "{{ run_id }}",
+}
+
+SPARK_CONF = {
+    "spark.sql.shuffle.partitions": "{{ params.shuffle_partitions }}",
+    "spark.sql.session.timeZone": "UTC",
+    # The interpreter of the driver (here, client mode) and of the executors: this environment by default,
+    # `./environment/bin/python` with `spark_archives` on a cluster (README, "Running on a cluster").
+    "spark.pyspark.driver.python": "{{ params.driver_python }}",
+    "spark.pyspark.python": "{{ params.executor_python }}",
+    "spark.archives": "{{ params.spark_archives }}",
+}
+
+
+def _param(default, kind: str, description: str, **limits) -> Param:
+    return Param(default, type=kind, description=description, **limits)
+
+
+PARAMS = {
+    "logs": Param(None, type=["null", "string"], description="log root (date=YYYY-MM-DD folders); default: Variable rephrase_miner_logs"),
+    "root": Param(None, type=["null", "string"], description="runs root (days/, staging/, published/); default: Variable rephrase_miner_root"),
+    "late_days": _param(DEFAULTS.late_days, "integer", "days back that late logs are re-mined for", minimum=0),
+    "decay": _param(DEFAULTS.decay, "number", "weight of yesterday's evidence", exclusiveMinimum=0, maximum=1),
+    "min_users": _param(DEFAULTS.min_users, "integer", "k-anonymity floor on pairs, labels, rewrites", minimum=1),
+    "max_utterance_chars": _param(DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1),
+    "session_gap_seconds": _param(DEFAULTS.session_gap_seconds, "number", "a pause this long ends a session", exclusiveMinimum=0),
+    "max_session_turns": _param(DEFAULTS.max_session_turns, "integer", "longer sessions are cut into parts", minimum=2),
+    "rephrase_window_seconds": _param(DEFAULTS.rephrase_window_seconds, "number", "how soon a rephrase follows", exclusiveMinimum=0),
+    "max_following_turns": _param(DEFAULTS.max_following_turns, "integer", "turns ahead a rephrase may come", minimum=1),
+    "top_phrasings_per_goal": _param(DEFAULTS.top_phrasings_per_goal, "integer", "phrasings paired per goal", minimum=2),
+    "embedding_model": _param(DEFAULTS.embedding_model, "string", "sentence-transformers folder; empty = packaged model"),
+    "shuffle_partitions": _param(DEFAULTS.shuffle_partitions, "integer", "spark.sql.shuffle.partitions", minimum=1),
+    "driver_python": _param(sys.executable, "string", "Python of the Spark driver (client mode: this worker)"),
+    "executor_python": _param(sys.executable, "string", "Python of the executors, e.g. ./environment/bin/python"),
+    "spark_archives": _param("", "string", "spark.archives, e.g. hdfs:///envs/rephrase-miner.tar.gz#environment"),
+}
+
+
+def spark_task(stage, **kwargs) -> dict:
+    """The arguments every Spark task shares; the master comes from the `spark_default` connection."""
+    return {
+        "task_id": stage.name,
+        "application": stage.application,
+        "conn_id": "spark_default",
+        "name": f"rephrase-miner {stage.name} {{{{ ds }}}}",
+        "conf": SPARK_CONF,
+        **kwargs,
+    }
+
+
+with DAG(
+    dag_id=DAG_ID,
+    doc_md=__doc__,
+    schedule="@daily",
+    start_date=dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc),
+    catchup=True,
+    max_active_runs=1,
+    default_args={
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": dt.timedelta(minutes=30),
+    },
+    params=PARAMS,
+    tags=["rephrase-miner", "spark", "self-learning"],
+) as dag:
+
+    @task
+    def plan(logs: str, root: str, ds: str | None = None, params: dict | None = None, run_id: str | None = None):
+        """The days to mine (ds and late ones): one dict of stage argument values per day."""
+        import dataclasses
+
+        from jobs.plan import day_values, days_to_mine
+        from jobs.storage import remove_dir
+        from jobs.warehouse import staging_dir
+
+        names = {f.name for f in dataclasses.fields(RunConfig)}
+        config = dataclasses.replace(DEFAULTS, **{k: v for k, v in params.items() if k in names})
+        days = days_to_mine(logs, root, ds, config.late_days)
+        print(f"mining {', '.join(days)}")
+        remove_dir(staging_dir(root, ds))
+        return day_values(days, logs, root, config, run_id)
+
+    @task
+    def publish(root: str, ds: str | None = None) -> dict:
+        """Rename the validated staging folder into place and point readers at it."""
+        from jobs.warehouse import publish as publish_run
+
+        return publish_run(root, ds)
+
+    planned = plan(LOGS, ROOT)
+    previous = planned
+    for mining_stage in MINING_STAGES:
+        mined = SparkSubmitOperator.partial(**spark_task(mining_stage)).expand(
+            application_args=planned.map(mining_stage.argv)
+        )
+        previous >> mined
+        previous = mined
+    for stage in (ACCUMULATE, EMIT, VALIDATE):
+        submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES)))
+        previous >> submitted
+        previous = submitted
+    previous >> publish(ROOT)

@@ -1,0 +1,113 @@
+"""Accumulate: merge the mined days' evidence into the running aggregate, with decay.
+
+    spark-submit jobs/accumulate.py --root ROOT --ds YYYY-MM-DD --out STAGING_DIR [--decay D] [--late-days N]
+
+Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
+for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
+after it (ROOT/days/<day>/pairs and labels), each scaled by decay ** its age. Writes STAGING/pair_state,
+STAGING/label_state, STAGING/pairs, STAGING/labels and STAGING/_stats/accumulate.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
+from jobs.storage import write_json
+from jobs.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
+from miner.accumulate import (
+    LABEL_MASSES,
+    PAIR_MASSES,
+    decayed,
+    label_state,
+    labels_from_state,
+    merged_label_state,
+    merged_pair_state,
+    pair_state,
+    pairs_from_state,
+)
+from miner.defaults import DECAY, LATE_DAYS
+from schemas.labels import LABELS
+from schemas.pairs import PAIRS
+from schemas.state import LABEL_STATE, PAIR_STATE
+
+STAGE = "accumulate"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
+    parser.add_argument("--root", required=True, help="the scheduled runs' root (days/, staging/, published/)")
+    parser.add_argument("--ds", required=True, help="the day being run, YYYY-MM-DD")
+    parser.add_argument("--out", required=True, help="staging directory of this run")
+    parser.add_argument("--decay", type=float, default=DECAY, help="weight of yesterday's evidence, in (0, 1]")
+    parser.add_argument("--late-days", type=int, default=LATE_DAYS, help="days of late logs that are re-mined")
+    args = parser.parse_args(argv)
+    if not 0.0 < args.decay <= 1.0:
+        parser.error(f"--decay must be in (0, 1], got {args.decay}")
+    return args
+
+
+def base_day(root: str, ds: str, late_days: int) -> str | None:
+    """The newest published day whose state is final: older than the late-data window."""
+    final = [day for day in published_days(root) if day < shift_day(ds, -late_days)]
+    return final[-1] if final else None
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    return functools.reduce(DataFrame.unionByName, frames)
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    base = base_day(args.root, args.ds, args.late_days)
+    days = [day for day in mined_days(args.root) if (base is None or day > base) and day <= args.ds]
+    if args.ds not in days:
+        raise FileNotFoundError(f"{day_dir(args.root, args.ds)}: {args.ds} has not been mined")
+
+    pair_states, label_states = [], []
+    if base is not None:
+        base_dir, factor = published_path(args.root, base), args.decay ** days_between(base, args.ds)
+        pair_states.append(decayed(read_dataset(spark, dataset_path(base_dir, "pair_state"), PAIR_STATE), factor, PAIR_MASSES))
+        label_states.append(
+            decayed(read_dataset(spark, dataset_path(base_dir, "label_state"), LABEL_STATE), factor, LABEL_MASSES)
+        )
+    for day in days:
+        factor = args.decay ** days_between(day, args.ds)
+        pairs_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "pairs"), PAIRS)
+        labels_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "labels"), LABELS)
+        pair_states.append(decayed(pair_state(pairs_df, day), factor, PAIR_MASSES))
+        label_states.append(decayed(label_state(labels_df, day), factor, LABEL_MASSES))
+
+    paths = {name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs")}
+    write_dataset(merged_pair_state(_union(pair_states)), paths["pair_state"], PAIR_STATE, partition_by=("locale",))
+    write_dataset(merged_label_state(_union(label_states)), paths["label_state"], LABEL_STATE, partition_by=("locale",))
+    write_dataset(
+        labels_from_state(read_dataset(spark, paths["label_state"], LABEL_STATE)), paths["labels"], LABELS,
+        partition_by=("locale",),
+    )
+    labels_df = read_dataset(spark, paths["labels"], LABELS)
+    write_dataset(
+        pairs_from_state(read_dataset(spark, paths["pair_state"], PAIR_STATE), labels_df), paths["pairs"], PAIRS,
+        partition_by=("locale",),
+    )
+    pairs_df = read_dataset(spark, paths["pairs"], PAIRS)
+    stats = {
+        "ds": args.ds,
+        "base_day": base,
+        "days": days,
+        "decay": args.decay,
+        "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
+        "labels": labels_df.count(),
+    }
+    stats["rows_out"] = sum(stats["pairs_by_kind"].values())
+    write_json(stats_path(args.out, STAGE), stats)
+    return stats
+
+
+if __name__ == "__main__":
+    from jobs.spark import submit
+
+    submit(STAGE, parse_args, run)

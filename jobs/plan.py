@@ -1,0 +1,39 @@
+"""Which days a scheduled run mines, and each stage's arguments for them. No Spark: an Airflow task runs it.
+
+The run for <ds> always mines <ds>. Logs can arrive late, so it also looks back `late_days` days and mines a
+day again when its log files changed since it was mined (or it was never mined completely). The mined
+days' evidence then replaces the old in the accumulation.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from jobs.config import RunConfig
+from jobs.errors import InputContractError
+from jobs.storage import data_files, exists, input_fingerprint, read_json
+from jobs.warehouse import day_dir, logs_for_day, shift_day
+
+def _needs_mining(logs: str, root: str, day: str) -> bool:
+    ingest_stats = posixpath.join(day_dir(root, day), "_stats", "ingest.json")
+    aggregate_stats = posixpath.join(day_dir(root, day), "_stats", "aggregate.json")
+    if not (exists(ingest_stats) and exists(aggregate_stats)):
+        return True
+    return read_json(ingest_stats)["input_fingerprint"] != input_fingerprint(data_files(logs_for_day(logs, day)))
+
+
+def days_to_mine(logs: str, root: str, ds: str, late_days: int) -> list[str]:
+    """`ds`, plus each of the `late_days` days before it whose logs changed since they were mined."""
+    if not exists(logs_for_day(logs, ds)):
+        raise InputContractError(f"{logs_for_day(logs, ds)}: no logs for {ds} (yet)")
+    earlier = [shift_day(ds, -offset) for offset in range(late_days, 0, -1)]
+    late = [day for day in earlier if exists(logs_for_day(logs, day)) and _needs_mining(logs, root, day)]
+    return late + [ds]
+
+
+def day_values(days: list[str], logs: str, root: str, config: RunConfig, run_id: str) -> list[dict]:
+    """Per day, the values its mining stages' arguments are built from (`Stage.argv`)."""
+    return [
+        {**config.as_dict(), "logs": logs_for_day(logs, day), "out": day_dir(root, day), "run_id": run_id}
+        for day in days
+    ]

@@ -1,0 +1,106 @@
+"""Where scheduled runs keep their data under one root, and how a validated run is published.
+
+    ROOT/days/<day>/                   one day's logs mined: turns ... pairs, labels, _stats (working set)
+    ROOT/staging/<ds>/                 the run for <ds>: accumulated state, pairs, labels, rewrites, training
+    ROOT/published/<ds>/<version>/     a validated run, moved here from staging by a rename
+    ROOT/published/<ds>/CURRENT.json   which version of <ds> readers use (replaced atomically)
+    ROOT/published/LATEST.json         the most recent published <ds>
+
+Readers follow LATEST.json (or a day's CURRENT.json), never a staging folder, so a failed or half-written
+run is never read. Nothing here imports Spark: Airflow tasks call it directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import uuid
+
+from jobs.errors import PublishError
+from jobs.storage import exists, move, read_json, remove_dir, replace_json, subdirectories
+
+# Published versions kept per day besides the current one, for rollback.
+KEEP_OLD_VERSIONS = 1
+
+
+def day_dir(root: str, day: str) -> str:
+    return posixpath.join(root, "days", day)
+
+
+def staging_dir(root: str, ds: str) -> str:
+    return posixpath.join(root, "staging", ds)
+
+
+def logs_for_day(logs: str, day: str) -> str:
+    """The Hive-style partition of one day's logs, as the simulator and most log shippers write them."""
+    return posixpath.join(logs, f"date={day}")
+
+
+def days_between(first: str, last: str) -> int:
+    return (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days
+
+
+def shift_day(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def is_day(name: str) -> bool:
+    try:
+        return dt.date.fromisoformat(name).isoformat() == name
+    except ValueError:
+        return False
+
+
+def mined_days(root: str) -> list[str]:
+    """Days whose mining finished (the aggregate stage wrote its stats), oldest first."""
+    days_root = posixpath.join(root, "days")
+    return [
+        day for day in subdirectories(days_root)
+        if is_day(day) and exists(posixpath.join(days_root, day, "_stats", "aggregate.json"))
+    ]
+
+
+def current_pointer(root: str, ds: str) -> str:
+    return posixpath.join(root, "published", ds, "CURRENT.json")
+
+
+def published_days(root: str) -> list[str]:
+    published_root = posixpath.join(root, "published")
+    return [day for day in subdirectories(published_root) if is_day(day) and exists(current_pointer(root, day))]
+
+
+def published_path(root: str, ds: str | None = None) -> str:
+    """The folder readers use: the given day's current version, or the latest published day's."""
+    pointer = current_pointer(root, ds) if ds else posixpath.join(root, "published", "LATEST.json")
+    if not exists(pointer):
+        raise FileNotFoundError(f"{pointer}: nothing published yet")
+    return read_json(pointer)["path"]
+
+
+def publish(root: str, ds: str, log=print) -> dict:
+    """Move the validated staging folder of `ds` to a new published version and point readers at it.
+
+    The move is a rename, and the pointer is replaced in one step: readers see the previous version or
+    the new one, never a mix. A run whose validation did not pass stays in staging, unpublished.
+    """
+    staged = staging_dir(root, ds)
+    validation_file = posixpath.join(staged, "_stats", "validate.json")
+    if not exists(validation_file):
+        raise PublishError(f"{staged}: no validation result; run the validate job first")
+    validation = read_json(validation_file)
+    if not validation.get("passed"):
+        raise PublishError(f"{staged}: validation failed ({validation.get('failed_critical')}); not publishing")
+    version = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    target = posixpath.join(root, "published", ds, version)
+    move(staged, target)
+    pointer = {"ds": ds, "version": version, "path": target, "published_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    replace_json(current_pointer(root, ds), pointer)
+    latest_file = posixpath.join(root, "published", "LATEST.json")
+    # A backfill of an old day does not move readers of "latest" back in time.
+    if not exists(latest_file) or read_json(latest_file)["ds"] <= ds:
+        replace_json(latest_file, pointer)
+    old_versions = [v for v in subdirectories(posixpath.join(root, "published", ds)) if v != version]
+    for old in old_versions[: max(0, len(old_versions) - KEEP_OLD_VERSIONS)]:
+        remove_dir(posixpath.join(root, "published", ds, old))
+    log(f"[publish] {ds} -> {target}")
+    return pointer

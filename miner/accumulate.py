@@ -1,0 +1,127 @@
+"""Evidence across days: merge a day's pairs and labels into the running aggregate, with decay.
+
+The state holds additive masses, so merging is a scaled sum: state(today) = decay^n x state(n days ago)
++ the decayed evidence of each day since. Re-mining a day of late logs replaces that day's evidence, and the
+next merge counts it once. Counts that are not additive across days stay conservative: `support_users` is
+the most distinct users behind a pair on any one day, a lower bound of the users across days, so the
+k-anonymity floor of each day still holds.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from miner.aggregate import MIN_LABEL_WEIGHT
+from miner.posterior import with_beta_lower_bound
+from schemas.contract import Contract
+from schemas.labels import LABELS
+from schemas.pairs import PAIRS
+from schemas.state import LABEL_STATE, PAIR_STATE
+
+PAIR_KEY = ("locale", "source", "target", "kind")
+LABEL_KEY = ("locale", "source", "intent")
+PAIR_MASSES = ("alpha", "beta", "score_mass", "day_mass")
+LABEL_MASSES = ("vote_mass", "voter_mass")
+PAIR_LATEST = (
+    "target_intent", "success_probability", "reach_probability", "mean_rephrase_probability",
+    "semantic_similarity", "lexical_similarity",
+)
+LABEL_LATEST = ("surface", "slots", "goal_head")
+
+
+def _in_contract(df: DataFrame, contract: Contract) -> DataFrame:
+    return df.select(*[F.col(c.name).cast(c.type.spark).alias(c.name) for c in contract.columns])
+
+
+def pair_state(pairs_df: DataFrame, day: str) -> DataFrame:
+    """One day's pairs as state rows, at full weight."""
+    return pairs_df.withColumns(
+        {"score_mass": F.col("score"), "day_mass": F.lit(1.0), "last_day": F.lit(day)}
+    ).transform(_in_contract, PAIR_STATE)
+
+
+def label_state(labels_df: DataFrame, day: str) -> DataFrame:
+    """One day's labels as state rows, at full weight."""
+    return labels_df.withColumns(
+        {
+            "vote_mass": F.col("weight").cast("double") * F.col("voters"),
+            "voter_mass": F.col("voters").cast("double"),
+            "last_day": F.lit(day),
+        }
+    ).transform(_in_contract, LABEL_STATE)
+
+
+def decayed(state_df: DataFrame, factor: float, masses: tuple[str, ...]) -> DataFrame:
+    """The state with every mass multiplied by `factor` (decay ** age in days)."""
+    return state_df.withColumns({mass: F.col(mass) * F.lit(float(factor)) for mass in masses})
+
+
+def _latest(column: str) -> F.Column:
+    # Days are distinct within a key, so the latest day's value is unique.
+    return F.max_by(column, "last_day").alias(column)
+
+
+def merged_pair_state(states_df: DataFrame) -> DataFrame:
+    """Union of decayed states and days, summed per pair."""
+    return (
+        states_df.groupBy(*PAIR_KEY)
+        .agg(
+            *[F.sum(mass).alias(mass) for mass in PAIR_MASSES],
+            F.max("support_users").alias("support_users"),
+            F.sum("support_sessions").alias("support_sessions"),
+            *[_latest(column) for column in PAIR_LATEST],
+            F.max("last_day").alias("last_day"),
+        )
+        .transform(_in_contract, PAIR_STATE)
+    )
+
+
+def merged_label_state(states_df: DataFrame) -> DataFrame:
+    """Union of decayed states and days, summed per (phrasing, intent)."""
+    return (
+        states_df.groupBy(*LABEL_KEY)
+        .agg(
+            *[F.sum(mass).alias(mass) for mass in LABEL_MASSES],
+            F.max("support_users").alias("support_users"),
+            F.max("voters").alias("voters"),
+            *[_latest(column) for column in LABEL_LATEST],
+            F.max("last_day").alias("last_day"),
+        )
+        .transform(_in_contract, LABEL_STATE)
+    )
+
+
+def labels_from_state(label_state_df: DataFrame, min_weight: float = MIN_LABEL_WEIGHT) -> DataFrame:
+    """One label per phrasing: the intent with the most decayed votes, weighted by its share of all voters.
+
+    When days disagree on a phrasing's intent, the share falls, and below `min_weight` the label is dropped.
+    """
+    by_votes = Window.partitionBy("locale", "source").orderBy(F.col("vote_mass").desc(), F.col("intent").asc())
+    return (
+        label_state_df.withColumns(
+            {
+                "rank": F.row_number().over(by_votes.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
+                "all_voters": F.sum("voter_mass").over(
+                    by_votes.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+                ),
+            }
+        )
+        .where(F.col("rank") == 1)
+        .withColumn("weight", F.col("vote_mass") / F.col("all_voters"))
+        .where(F.col("weight") >= min_weight)
+        .transform(_in_contract, LABELS)
+    )
+
+
+def pairs_from_state(pair_state_df: DataFrame, labels_df: DataFrame) -> DataFrame:
+    """Pairs with weights from all days' evidence; a rephrase must still agree with its source's label."""
+    label_intents = labels_df.select("locale", "source", F.col("intent").alias("label_intent"))
+    agrees = (F.col("kind") != "rephrase") | F.col("target_intent").eqNullSafe(F.col("label_intent"))
+    return (
+        pair_state_df.join(label_intents, on=["locale", "source"], how="left")
+        .where(agrees)
+        .withColumn("score", F.col("score_mass") / F.col("day_mass"))
+        .transform(with_beta_lower_bound, "alpha", "beta", "weight")
+        .transform(_in_contract, PAIRS)
+    )

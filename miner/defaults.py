@@ -1,0 +1,28 @@
+"""The tunable defaults of a run, in one module that imports nothing heavy.
+
+The transforms use them as default arguments, the jobs as argparse defaults, and the Airflow DAG as its
+params' defaults: the DAG file must parse without importing Spark, so the numbers live here.
+"""
+
+# Ingest: a longer "utterance" is a paste or a bot payload, not speech.
+MAX_UTTERANCE_CHARS = 512
+
+# Sessions: a pause this long ends a session.
+SESSION_GAP_SECONDS = 300.0
+# A human session rarely passes a few dozen turns; beyond this it is a bot or a loop, cut into parts.
+MAX_SESSION_TURNS = 200
+
+# Rephrase candidates: how far ahead of a turn, in seconds and in turns, a rephrase may come.
+REPHRASE_WINDOW_SECONDS = 60.0
+MAX_FOLLOWING_TURNS = 3
+
+# k-anonymity floor: a phrasing, pair or rewrite is emitted only when at least this many users are behind it.
+MIN_USERS = 3
+
+# Cross-user variants: the most popular phrasings of a goal that are paired with each other.
+TOP_PHRASINGS_PER_GOAL = 10
+
+# Accumulation across days: yesterday's evidence counts this much relative to today's.
+DECAY = 0.9
+# Late data: logs may still arrive this many days after their date; those days are mined again.
+LATE_DAYS = 2
