@@ -19,10 +19,6 @@ import uuid
 from jobs.errors import PublishError
 from jobs.storage import exists, move, read_json, remove_dir, replace_json, subdirectories
 
-# Published versions kept per day besides the current one, for rollback.
-KEEP_OLD_VERSIONS = 1
-
-
 def day_dir(root: str, day: str) -> str:
     return posixpath.join(root, "days", day)
 
@@ -71,10 +67,12 @@ def published_days(root: str) -> list[str]:
 
 def published_path(root: str, ds: str | None = None) -> str:
     """The folder readers use: the given day's current version, or the latest published day's."""
-    pointer = current_pointer(root, ds) if ds else posixpath.join(root, "published", "LATEST.json")
-    if not exists(pointer):
-        raise FileNotFoundError(f"{pointer}: nothing published yet")
-    return read_json(pointer)["path"]
+    pointer_file = current_pointer(root, ds) if ds else posixpath.join(root, "published", "LATEST.json")
+    if not exists(pointer_file):
+        raise FileNotFoundError(f"{pointer_file}: nothing published yet")
+    pointer = read_json(pointer_file)
+    # Pointers name a version, not an absolute path, so a root can be copied or moved whole.
+    return posixpath.join(root, "published", pointer["ds"], pointer["version"])
 
 
 def publish(root: str, ds: str, log=print) -> dict:
@@ -92,15 +90,17 @@ def publish(root: str, ds: str, log=print) -> dict:
         raise PublishError(f"{staged}: validation failed ({validation.get('failed_critical')}); not publishing")
     version = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     target = posixpath.join(root, "published", ds, version)
+    previous = read_json(current_pointer(root, ds))["version"] if exists(current_pointer(root, ds)) else None
     move(staged, target)
-    pointer = {"ds": ds, "version": version, "path": target, "published_at": dt.datetime.now(dt.timezone.utc).isoformat()}
+    pointer = {"ds": ds, "version": version, "published_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     replace_json(current_pointer(root, ds), pointer)
     latest_file = posixpath.join(root, "published", "LATEST.json")
     # A backfill of an old day does not move readers of "latest" back in time.
     if not exists(latest_file) or read_json(latest_file)["ds"] <= ds:
         replace_json(latest_file, pointer)
-    old_versions = [v for v in subdirectories(posixpath.join(root, "published", ds)) if v != version]
-    for old in old_versions[: max(0, len(old_versions) - KEEP_OLD_VERSIONS)]:
-        remove_dir(posixpath.join(root, "published", ds, old))
+    # The version it replaced stays, for rollback; older ones go.
+    for old in subdirectories(posixpath.join(root, "published", ds)):
+        if old not in (version, previous):
+            remove_dir(posixpath.join(root, "published", ds, old))
     log(f"[publish] {ds} -> {target}")
-    return pointer
+    return {**pointer, "path": target}

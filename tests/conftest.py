@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +28,70 @@ def utc(*parts: int) -> dt.datetime:
 def collected(timestamp: dt.datetime) -> dt.datetime:
     """How Spark hands a timestamp back to Python in a UTC session: naive, in UTC."""
     return timestamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture(scope="session")
+def dag(tmp_path_factory):
+    """The parsed DAG, from a DagBag over dags/ (what the DAG processor does)."""
+    from airflow_env import PROJECT, airflow_env
+
+    home = tmp_path_factory.mktemp("airflow-home")
+    patch = pytest.MonkeyPatch()
+    for key, value in airflow_env(home).items():
+        patch.setenv(key, value)
+    # The metadata DB the DagBag consults, in the private home.
+    subprocess.run([str(Path(sys.executable).with_name("airflow")), "db", "migrate"], check=True, capture_output=True,
+                   env={**os.environ, **airflow_env(home)}, timeout=300)
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT / "dags"))
+    assert bag.import_errors == {}
+    yield bag.get_dag("rephrase_mining")
+    patch.undo()
+
+
+# A scheduled day, 2026-11-29, mined in this session: the reference the DAG and cluster runs must equal.
+FIRST_DAY = "2026-11-29"
+
+
+@pytest.fixture(scope="session")
+def first_day_logs(tmp_path_factory):
+    from logs_factory import rephrase_day_rows, write_logs
+
+    logs = tmp_path_factory.mktemp("scheduled") / "logs"
+    users = [f"early-{n}" for n in range(4)]
+    write_logs(logs / f"date={FIRST_DAY}" / "part-0.parquet", rephrase_day_rows(utc(2026, 11, 29, 9), users))
+    return logs
+
+
+@pytest.fixture(scope="session")
+def first_day_published(spark, first_day_logs, tmp_path_factory):
+    """`rephrase-miner daily` for the first day, in the test session: (runs root, published folder)."""
+    from jobs.cli import run_daily
+    from jobs.config import RunConfig
+
+    root = tmp_path_factory.mktemp("scheduled-local") / "runs"
+    pointer = run_daily(str(first_day_logs), str(root), FIRST_DAY, RunConfig(shuffle_partitions=2), master=None)
+    return root, pointer["path"]
+
+
+def published_content(folder) -> dict[str, list]:
+    """Every published dataset's rows, sorted, with floats rounded and the run id dropped: equal content."""
+    import glob
+    import json
+
+    import pyarrow.parquet as pq
+
+    def comparable(record: dict) -> str:
+        return json.dumps(
+            {k: round(v, 5) if isinstance(v, float) else str(v) for k, v in record.items() if k != "run_id"},
+            sort_keys=True,
+        )
+
+    content = {
+        name: sorted(comparable(r) for r in pq.read_table(f"{folder}/{name}").to_pylist())
+        for name in ("pairs", "labels", "rewrites", "pair_state", "label_state")
+    }
+    lines = [line for path in sorted(glob.glob(f"{folder}/training/*.jsonl")) for line in open(path, encoding="utf-8")]
+    content["training"] = sorted(comparable(json.loads(line)) for line in lines)
+    return content

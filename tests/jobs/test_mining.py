@@ -1,6 +1,5 @@
 """A tiny day mined end to end: the rephrase becomes a record and a rewrite; the topic switch does not."""
 
-import datetime as dt
 import json
 
 import pyarrow.parquet as pq
@@ -8,36 +7,18 @@ import pytest
 
 from conftest import utc
 from jobs.cli import main
-from logs_factory import row, write_logs
+from logs_factory import rephrase_day_rows, write_logs
 from miner.records import record_id
 
 pytestmark = pytest.mark.integration
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
-SEVEN = [{"name": "time", "value": "seven"}]
-
-
-def at(user_index, seconds):
-    return T0 + dt.timedelta(minutes=20 * user_index, seconds=seconds)
 
 
 @pytest.fixture
 def logs(tmp_path):
-    rows = []
-    for i, user in enumerate(["account-1", "account-2", "account-3", "account-4"]):  # fail, rephrase, succeed
-        rows += [
-            row(f"e{i}-1", user, at(i, 0), "Wake me at seven", status="error", intent=None, slots=None,
-                nlu_confidence=0.2, device_id=f"device-of-{user}"),
-            row(f"e{i}-2", user, at(i, 6), "set an alarm for seven", intent="alarm_set", slots=SEVEN,
-                device_id=f"device-of-{user}"),
-        ]
-    rows += [  # fails, then asks for something else
-        row("a5-1", "account-5", at(4, 0), "wake me at seven", status="error", intent=None, slots=None,
-            nlu_confidence=0.2),
-        row("a5-2", "account-5", at(4, 20), "play jazz", intent="play_music", slots=[]),
-    ]
-    rows += [row("a6-1", "account-6", at(5, 0), "play jazz", intent="play_music", slots=[])]
-    write_logs(tmp_path / "logs" / "part-0.parquet", rows)
+    users = ["account-1", "account-2", "account-3", "account-4"]  # fail, rephrase, succeed
+    write_logs(tmp_path / "logs" / "part-0.parquet", rephrase_day_rows(T0, users, ("account-5", "account-6")))
     return tmp_path / "logs"
 
 

@@ -1,0 +1,115 @@
+"""The DAG as Airflow parses it: structure, schedule, params and the arguments each task renders."""
+
+import datetime as dt
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from conftest import utc
+from jobs.config import RunConfig
+from jobs.pipeline import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
+from jobs.warehouse import staging_dir
+from logs_factory import row, write_logs
+
+PROJECT = Path(__file__).resolve().parents[2]
+RUN_ID = "scheduled__2026-11-30T00:00:00+00:00"
+MINING = ["ingest", "sessionize", "rephrases", "variants", "aggregate"]
+
+
+def test_dag_parses_without_importing_spark_or_touching_data():
+    probe = (
+        "import sys, runpy; runpy.run_path(sys.argv[1]);"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pyspark', 'pyarrow', 'great_expectations', 'torch'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(PROJECT / "dags" / "rephrase_mining.py")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_tasks_and_dependencies(dag):
+    downstream = {task.task_id: sorted(task.downstream_task_ids) for task in dag.tasks}
+    assert downstream == {
+        "plan": sorted(MINING),  # each mining task maps over the planned days
+        "ingest": ["sessionize"],
+        "sessionize": ["rephrases"],
+        "rephrases": ["variants"],
+        "variants": ["aggregate"],
+        "aggregate": ["accumulate"],
+        "accumulate": ["emit"],
+        "emit": ["validate"],
+        "validate": ["publish"],
+        "publish": [],
+    }
+    mapped = {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)}
+    assert mapped == set(MINING)
+    assert {task.task_id: task.task_type for task in dag.tasks if task.task_id not in ("plan", "publish")} == {
+        name: "SparkSubmitOperator" for name in MINING + ["accumulate", "emit", "validate"]
+    }
+
+
+def test_schedule_retries_and_docs(dag):
+    assert (dag.schedule, dag.catchup, dag.max_active_runs) == ("@daily", True, 1)
+    assert dag.start_date == dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
+    assert "publish" in dag.doc_md and "spark_default" in dag.doc_md
+    assert set(dag.tags) == {"rephrase-miner", "spark", "self-learning"}
+    for task in dag.tasks:
+        # exponential back-off (Airflow stores True as the factor 2), capped at 30 minutes
+        assert (task.retries, task.retry_exponential_backoff) == (2, 2.0)
+        assert (task.retry_delay, task.max_retry_delay) == (dt.timedelta(minutes=2), dt.timedelta(minutes=30))
+        if task.task_type == "SparkSubmitOperator":
+            assert task.conn_id == "spark_default"
+
+
+def test_params_default_to_the_run_config(dag):
+    params = dag.params.dump()
+    defaults = asdict(RunConfig())
+    assert {k: params[k] for k in defaults} == defaults
+    assert (params["logs"], params["root"]) == (None, None)
+
+
+def render(dag, task_id, field, params=None):
+    task = dag.get_task(task_id)
+    context = {
+        "ds": "2026-11-30", "run_id": RUN_ID, "params": {**dag.params.dump(), **(params or {})},
+        "var": {"value": {"rephrase_miner_root": "/from/variable", "rephrase_miner_logs": "/logs/variable"}},
+    }
+    return task.render_template(getattr(task, field), context, jinja_env=dag.get_template_env())
+
+
+def test_post_mining_tasks_render_the_stage_arguments_for_the_logical_date(dag):
+    root = "s3a://bucket/runs"
+    values = {
+        **asdict(RunConfig()), "root": root, "ds": "2026-11-30", "out": staging_dir(root, "2026-11-30"),
+        "run_id": RUN_ID,
+    }
+    for stage in (ACCUMULATE, EMIT, VALIDATE):
+        assert render(dag, stage.name, "application_args", {"root": root}) == stage.argv(values)
+    assert render(dag, "accumulate", "application_args", {"root": root, "decay": 0.7, "late_days": 5}) == [
+        "--root", root, "--ds", "2026-11-30", "--out", "s3a://bucket/runs/staging/2026-11-30", "--decay", "0.7",
+        "--late-days", "5",
+    ]
+    # without a param, the Airflow Variable gives the path
+    assert render(dag, "validate", "application_args")[:2] == ["--out", "/from/variable/staging/2026-11-30"]
+    assert render(dag, "emit", "conf", {"shuffle_partitions": 4})["spark.sql.shuffle.partitions"] == "4"
+    assert dag.get_task("emit").application == str(PROJECT / "jobs" / "emit.py")
+
+
+def test_plan_maps_each_mining_task_over_the_days_to_mine(dag, tmp_path):
+    logs, root = tmp_path / "logs", tmp_path / "runs"
+    write_logs(logs / "date=2026-11-30" / "part-0.parquet", [row("e1", "u1", utc(2026, 11, 30, 9), "hi")])
+    write_logs(logs / "date=2026-11-29" / "part-0.parquet", [row("e0", "u1", utc(2026, 11, 29, 9), "hi")])
+    (root / "staging" / "2026-11-30" / "pairs").mkdir(parents=True)  # left by an earlier, failed attempt
+    params = {**dag.params.dump(), "min_users": 4}
+    days = dag.get_task("plan").python_callable(str(logs), str(root), ds="2026-11-30", params=params, run_id=RUN_ID)
+
+    assert [MINING_STAGES[0].argv(day) for day in days] == [
+        ["--logs", f"{logs}/date=2026-11-29", "--out", f"{root}/days/2026-11-29", "--max-utterance-chars", "512"],
+        ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30", "--max-utterance-chars", "512"],
+    ]
+    assert MINING_STAGES[3].argv(days[1]) == [
+        "--out", f"{root}/days/2026-11-30", "--min-users", "4", "--top-phrasings-per-goal", "10",
+    ]
+    assert not (root / "staging" / "2026-11-30").exists()

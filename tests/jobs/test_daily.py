@@ -1,0 +1,60 @@
+"""Scheduled days through `rephrase-miner daily`: late logs re-mined, evidence accumulated with decay."""
+
+import json
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import FIRST_DAY, utc
+from jobs.cli import run_daily
+from jobs.config import RunConfig
+from jobs.warehouse import published_path
+from logs_factory import rephrase_day_rows, write_logs
+
+pytestmark = pytest.mark.integration
+
+WAKE, ALARM = "wake me at seven", "set an alarm for seven"
+
+
+def wake_pair(folder):
+    rows = [r for r in pq.read_table(f"{folder}/pairs").to_pylist() if (r["source"], r["target"]) == (WAKE, ALARM)]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_first_day_is_published_with_one_record(first_day_published):
+    root, published = first_day_published
+    assert published_path(str(root)) == published
+    records = [json.loads(line) for line in open(f"{published}/training/en-US.jsonl")]
+    assert [(r["utt"], r["intent"], r["annot_utt"], r["support_users"]) for r in records] == [
+        (WAKE, "alarm_set", "wake me at [time : seven]", 5),
+    ]
+    assert wake_pair(published)["support_users"] == 4
+
+
+def test_late_logs_are_re_mined_and_days_accumulate_with_decay(first_day_logs, first_day_published, tmp_path):
+    logs, root = tmp_path / "logs", tmp_path / "runs"
+    shutil.copytree(first_day_logs, logs)
+    shutil.copytree(first_day_published[0], root)
+    day_one_alpha = wake_pair(f"{root}/days/{FIRST_DAY}")["alpha"]
+    # the next day, and two more users of the first day whose logs arrive late
+    write_logs(logs / "date=2026-11-30" / "part-0.parquet",
+               rephrase_day_rows(utc(2026, 11, 30, 9), [f"next-{n}" for n in range(3)], ("s2", "l2"), prefix="d2-"))
+    write_logs(logs / f"date={FIRST_DAY}" / "part-late.parquet",
+               rephrase_day_rows(utc(2026, 11, 29, 15), ["late-0", "late-1"], ("s3", "l3"), prefix="late-"))
+    messages = []
+    config = RunConfig(shuffle_partitions=2, decay=0.5, late_days=2)
+    pointer = run_daily(str(logs), str(root), "2026-11-30", config, master=None, log=messages.append)
+
+    assert "[daily 2026-11-30] mining 2026-11-29, 2026-11-30" in messages
+    remined, second = wake_pair(f"{root}/days/{FIRST_DAY}"), wake_pair(f"{root}/days/2026-11-30")
+    assert remined["support_users"] == 6 and remined["alpha"] > day_one_alpha  # the late users count
+    accumulated = wake_pair(pointer["path"])
+    assert accumulated["alpha"] == pytest.approx(0.5 * remined["alpha"] + second["alpha"], rel=1e-6)
+    assert accumulated["beta"] == pytest.approx(0.5 * remined["beta"] + second["beta"], rel=1e-6)
+    assert accumulated["support_users"] == 6  # the most users on any one day
+    assert accumulated["support_sessions"] == remined["support_sessions"] + second["support_sessions"]
+    # the new day is the latest; the first day's published version is untouched
+    assert published_path(str(root)) == pointer["path"]
+    assert wake_pair(published_path(str(root), FIRST_DAY))["support_users"] == 4
