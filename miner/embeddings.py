@@ -24,7 +24,12 @@ def default_model_path() -> str:
 
 @functools.lru_cache(maxsize=2)
 def load_encoder(model_path: str):
-    """One model per Python worker process and path; later batches reuse it."""
+    """One model per Python worker process and path; later batches reuse it.
+
+    An empty path means the packaged model, resolved here, in the worker: on a cluster the executors'
+    environment (a shipped archive, say) sits at another path than the driver's.
+    """
+    model_path = model_path or default_model_path()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -62,8 +67,11 @@ def _embed_batches(batches: Iterator[pa.RecordBatch], model_path: str) -> Iterat
         yield pa.RecordBatch.from_arrays([texts, vectors_to_arrow(vectors)], schema=EMBEDDINGS.arrow_schema)
 
 
-def embed_texts(texts_df: DataFrame, model_path: str) -> DataFrame:
-    """Distinct `text` -> (text, embedding). The caller makes texts distinct, so each is embedded once."""
+def embed_texts(texts_df: DataFrame, model_path: str = "") -> DataFrame:
+    """Distinct `text` -> (text, embedding). The caller makes texts distinct, so each is embedded once.
+
+    `model_path` must exist where the executors run; "" is the packaged model, wherever it is installed.
+    """
     return texts_df.select("text").mapInArrow(
         lambda batches: _embed_batches(batches, model_path), EMBEDDINGS.spark_schema
     )

@@ -50,8 +50,8 @@ def dag(tmp_path_factory):
     patch.undo()
 
 
-# A scheduled day, 2026-11-29, mined in this session: the reference the DAG and cluster runs must equal.
-FIRST_DAY = "2026-11-29"
+# A scheduled day, the DAG's first (a logical date before start_date gets no task instances), mined in this session: the reference the DAG and cluster runs must equal.
+FIRST_DAY = "2026-11-30"
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +60,7 @@ def first_day_logs(tmp_path_factory):
 
     logs = tmp_path_factory.mktemp("scheduled") / "logs"
     users = [f"early-{n}" for n in range(4)]
-    write_logs(logs / f"date={FIRST_DAY}" / "part-0.parquet", rephrase_day_rows(utc(2026, 11, 29, 9), users))
+    write_logs(logs / f"date={FIRST_DAY}" / "part-0.parquet", rephrase_day_rows(utc(2026, 11, 30, 9), users))
     return logs
 
 

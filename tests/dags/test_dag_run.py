@@ -28,7 +28,7 @@ dag = DagBag(dag_folder=sys.argv[1]).get_dag("rephrase_mining")
 conf = {"logs": sys.argv[2], "root": sys.argv[3], "shuffle_partitions": 2}
 run = dag.test(logical_date=dt.datetime.fromisoformat(sys.argv[4] + "T00:00:00+00:00"), run_conf=conf)
 states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in run.get_task_instances()}
-print(json.dumps({"run": str(run.state), "tasks": states}))
+print("DAG-TEST-RESULT " + json.dumps({"run": str(run.state), "tasks": states}))
 """
 # Short-lived JVMs start faster with the quick JIT tier only; it changes speed, never results.
 QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
@@ -49,7 +49,9 @@ def test_dag_runs_end_to_end_on_a_standalone_cluster_and_matches_local_mode(
             env=env, capture_output=True, text=True, timeout=1800,
         )
     assert result.returncode == 0, result.stderr[-5000:]
-    states = json.loads(result.stdout.strip().splitlines()[-1])
+    marked = [line for line in result.stdout.splitlines() if line.startswith("DAG-TEST-RESULT ")]
+    assert marked, result.stdout[-3000:] + result.stderr[-3000:]
+    states = json.loads(marked[-1].split(" ", 1)[1])
     expected_tasks = ["plan[-1]"] + [f"{t}[0]" for t in ("ingest", "sessionize", "rephrases", "variants", "aggregate")]
     expected_tasks += [f"{t}[-1]" for t in ("accumulate", "emit", "validate", "publish")]
     assert states == {"run": "success", "tasks": {task: "success" for task in expected_tasks}}, result.stderr[-5000:]

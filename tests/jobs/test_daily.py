@@ -39,16 +39,16 @@ def test_late_logs_are_re_mined_and_days_accumulate_with_decay(first_day_logs, f
     shutil.copytree(first_day_published[0], root)
     day_one_alpha = wake_pair(f"{root}/days/{FIRST_DAY}")["alpha"]
     # the next day, and two more users of the first day whose logs arrive late
-    write_logs(logs / "date=2026-11-30" / "part-0.parquet",
-               rephrase_day_rows(utc(2026, 11, 30, 9), [f"next-{n}" for n in range(3)], ("s2", "l2"), prefix="d2-"))
+    write_logs(logs / "date=2026-12-01" / "part-0.parquet",
+               rephrase_day_rows(utc(2026, 12, 1, 9), [f"next-{n}" for n in range(3)], ("s2", "l2"), prefix="d2-"))
     write_logs(logs / f"date={FIRST_DAY}" / "part-late.parquet",
-               rephrase_day_rows(utc(2026, 11, 29, 15), ["late-0", "late-1"], ("s3", "l3"), prefix="late-"))
+               rephrase_day_rows(utc(2026, 11, 30, 15), ["late-0", "late-1"], ("s3", "l3"), prefix="late-"))
     messages = []
     config = RunConfig(shuffle_partitions=2, decay=0.5, late_days=2)
-    pointer = run_daily(str(logs), str(root), "2026-11-30", config, master=None, log=messages.append)
+    pointer = run_daily(str(logs), str(root), "2026-12-01", config, master=None, log=messages.append)
 
-    assert "[daily 2026-11-30] mining 2026-11-29, 2026-11-30" in messages
-    remined, second = wake_pair(f"{root}/days/{FIRST_DAY}"), wake_pair(f"{root}/days/2026-11-30")
+    assert "[daily 2026-12-01] mining 2026-11-30, 2026-12-01" in messages
+    remined, second = wake_pair(f"{root}/days/{FIRST_DAY}"), wake_pair(f"{root}/days/2026-12-01")
     assert remined["support_users"] == 6 and remined["alpha"] > day_one_alpha  # the late users count
     accumulated = wake_pair(pointer["path"])
     assert accumulated["alpha"] == pytest.approx(0.5 * remined["alpha"] + second["alpha"], rel=1e-6)
