@@ -37,7 +37,8 @@ test: $(STAMP)
 
 # A local Airflow (`airflow standalone`: scheduler, DAG processor, triggerer and API server, LocalExecutor,
 # SQLite in .airflow/) running dags/ on the demo logs; Spark tasks spark-submit to local[2]. Ctrl-C stops it.
-# The DAG starts paused; unpaused, it catches up from its start date, 2026-11-30 (the demo day).
+# The DAG starts paused. Unpaused, it runs each day once that day is over, from its start date 2026-11-30
+# (the demo day); trigger it for 2026-11-30 to mine the demo logs now (see README).
 AIRFLOW_HOST ?= 127.0.0.1
 AIRFLOW_PORT ?= 8080
 AIRFLOW_USER ?= admin

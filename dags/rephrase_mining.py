@@ -26,7 +26,7 @@ import datetime as dt
 import sys
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 # Light by design: neither module imports Spark, so the DAG parses fast.
 from jobs.config import RunConfig
@@ -99,7 +99,9 @@ def spark_task(stage, **kwargs) -> dict:
 with DAG(
     dag_id=DAG_ID,
     doc_md=__doc__,
-    schedule="@daily",
+    # A run covers the data interval of one UTC day and starts once that day is over, so `ds` is the
+    # day being mined (Airflow 3's "@daily" would fire at the start of the day it names).
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc),
     catchup=True,
     max_active_runs=1,

@@ -51,16 +51,24 @@ def test_tasks_and_dependencies(dag):
 
 
 def test_schedule_retries_and_docs(dag):
-    assert (dag.schedule, dag.catchup, dag.max_active_runs) == ("@daily", True, 1)
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    assert (dag.timetable.expression, dag.catchup, dag.max_active_runs) == ("0 0 * * *", True, 1)
+    # the run for a day starts when the day is over, and its data interval is that day
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2026, 12, 1, 6, tzinfo=dt.timezone.utc))
+    assert (interval.start, interval.end) == (
+        dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc),
+    )
     assert dag.start_date == dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
     assert "publish" in dag.doc_md and "spark_default" in dag.doc_md
     assert set(dag.tags) == {"rephrase-miner", "spark", "self-learning"}
     for task in dag.tasks:
-        # exponential back-off (Airflow stores True as the factor 2), capped at 30 minutes
-        assert (task.retries, task.retry_exponential_backoff) == (2, 2.0)
+        # exponential back-off (some Airflow code paths store True as its factor, 2), capped at 30 minutes
+        assert task.retries == 2 and task.retry_exponential_backoff in (True, 2.0)
         assert (task.retry_delay, task.max_retry_delay) == (dt.timedelta(minutes=2), dt.timedelta(minutes=30))
         if task.task_type == "SparkSubmitOperator":
-            assert task.conn_id == "spark_default"
+            mapped = getattr(task, "is_mapped", False)
+            assert (task.partial_kwargs["conn_id"] if mapped else task._conn_id) == "spark_default"
 
 
 def test_params_default_to_the_run_config(dag):
