@@ -60,23 +60,35 @@ SPARK_CONF = {
 }
 
 
-def _param(default, kind: str, description: str, **limits) -> Param:
+def _param(default, kind, description: str, **limits) -> Param:
     return Param(default, type=kind, description=description, **limits)
 
 
 PARAMS = {
-    "logs": Param(None, type=["null", "string"], description="log root (date=YYYY-MM-DD folders); default: Variable rephrase_miner_logs"),
-    "root": Param(None, type=["null", "string"], description="runs root (days/, staging/, published/); default: Variable rephrase_miner_root"),
+    "logs": _param(None, ["null", "string"], "log root (date=YYYY-MM-DD folders); unset: rephrase_miner_logs"),
+    "root": _param(None, ["null", "string"], "runs root (days/, staging/, published/); unset: rephrase_miner_root"),
     "late_days": _param(DEFAULTS.late_days, "integer", "days back that late logs are re-mined for", minimum=0),
     "decay": _param(DEFAULTS.decay, "number", "weight of yesterday's evidence", exclusiveMinimum=0, maximum=1),
-    "min_users": _param(DEFAULTS.min_users, "integer", "k-anonymity floor on pairs, labels, rewrites", minimum=1),
-    "max_utterance_chars": _param(DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1),
-    "session_gap_seconds": _param(DEFAULTS.session_gap_seconds, "number", "a pause this long ends a session", exclusiveMinimum=0),
-    "max_session_turns": _param(DEFAULTS.max_session_turns, "integer", "longer sessions are cut into parts", minimum=2),
-    "rephrase_window_seconds": _param(DEFAULTS.rephrase_window_seconds, "number", "how soon a rephrase follows", exclusiveMinimum=0),
-    "max_following_turns": _param(DEFAULTS.max_following_turns, "integer", "turns ahead a rephrase may come", minimum=1),
-    "top_phrasings_per_goal": _param(DEFAULTS.top_phrasings_per_goal, "integer", "phrasings paired per goal", minimum=2),
-    "embedding_model": _param(DEFAULTS.embedding_model, "string", "sentence-transformers folder; empty = packaged model"),
+    "min_users": _param(DEFAULTS.min_users, "integer", "k-anonymity floor: users behind every output", minimum=1),
+    "max_utterance_chars": _param(
+        DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1
+    ),
+    "session_gap_seconds": _param(
+        DEFAULTS.session_gap_seconds, "number", "a pause this long ends a session", exclusiveMinimum=0
+    ),
+    "max_session_turns": _param(
+        DEFAULTS.max_session_turns, "integer", "longer sessions are cut into parts", minimum=2
+    ),
+    "rephrase_window_seconds": _param(
+        DEFAULTS.rephrase_window_seconds, "number", "how soon a rephrase follows", exclusiveMinimum=0
+    ),
+    "max_following_turns": _param(
+        DEFAULTS.max_following_turns, "integer", "how many turns ahead a rephrase may come", minimum=1
+    ),
+    "top_phrasings_per_goal": _param(
+        DEFAULTS.top_phrasings_per_goal, "integer", "phrasings paired per goal", minimum=2
+    ),
+    "embedding_model": _param(DEFAULTS.embedding_model, "string", "sentence-transformers folder; empty: packaged"),
     "shuffle_partitions": _param(DEFAULTS.shuffle_partitions, "integer", "spark.sql.shuffle.partitions", minimum=1),
     "driver_python": _param(sys.executable, "string", "Python of the Spark driver (client mode: this worker)"),
     "executor_python": _param(sys.executable, "string", "Python of the executors, e.g. ./environment/bin/python"),
@@ -120,16 +132,11 @@ with DAG(
         """The days to mine (ds and late ones): one dict of stage argument values per day."""
         import dataclasses
 
-        from jobs.plan import day_values, days_to_mine
-        from jobs.storage import remove_dir
-        from jobs.warehouse import staging_dir
+        from jobs.plan import plan_run
 
         names = {f.name for f in dataclasses.fields(RunConfig)}
         config = dataclasses.replace(DEFAULTS, **{k: v for k, v in params.items() if k in names})
-        days = days_to_mine(logs, root, ds, config.late_days)
-        print(f"mining {', '.join(days)}")
-        remove_dir(staging_dir(root, ds))
-        return day_values(days, logs, root, config, run_id)
+        return plan_run(logs, root, ds, config, run_id)
 
     @task
     def publish(root: str, ds: str | None = None) -> dict:

@@ -70,7 +70,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     pair_states, label_states = [], []
     if base is not None:
         base_dir, factor = published_path(args.root, base), args.decay ** days_between(base, args.ds)
-        pair_states.append(decayed(read_dataset(spark, dataset_path(base_dir, "pair_state"), PAIR_STATE), factor, PAIR_MASSES))
+        base_pairs = read_dataset(spark, dataset_path(base_dir, "pair_state"), PAIR_STATE)
+        pair_states.append(decayed(base_pairs, factor, PAIR_MASSES))
         label_states.append(
             decayed(read_dataset(spark, dataset_path(base_dir, "label_state"), LABEL_STATE), factor, LABEL_MASSES)
         )

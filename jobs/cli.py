@@ -21,8 +21,8 @@ from pathlib import Path
 
 from jobs.config import RunConfig, load_config
 from jobs.errors import InputContractError, PublishError, ValidationFailed
-from jobs.storage import read_json, write_json
 from jobs.pipeline import MINING_STAGES, SCHEDULED_STAGES, STAGES, Stage
+from jobs.storage import read_json, write_json
 
 
 # What a user reads; the other datasets under OUT are the stages' working sets.
@@ -101,20 +101,16 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
 def run_daily(logs: str, root: str, ds: str, config: RunConfig, master: str | None, log=print) -> dict:
     """What the Airflow DAG does for one logical date, in one SparkSession: mine ds (and days of late logs),
     accumulate, emit, validate, publish."""
-    from jobs.plan import day_values, days_to_mine
-    from jobs.storage import remove_dir
+    from jobs.plan import plan_run
     from jobs.warehouse import publish, staging_dir
 
     run_id = new_run_id()
-    days = days_to_mine(logs, root, ds, config.late_days)
-    log(f"[daily {ds}] mining {', '.join(days)}")
+    planned_days = plan_run(logs, root, ds, config, run_id, log)
     spark = start_spark(f"daily {ds}", config, master, log)
-    for day, values in zip(days, day_values(days, logs, root, config, run_id)):
+    for values in planned_days:
         for stage in MINING_STAGES:
-            run_stage(spark, stage, values, log, label=day)
-    staging = staging_dir(root, ds)
-    remove_dir(staging)
-    scheduled = {**config.as_dict(), "root": root, "ds": ds, "out": staging, "run_id": run_id}
+            run_stage(spark, stage, values, log, label=values["day"])
+    scheduled = {**config.as_dict(), "root": root, "ds": ds, "out": staging_dir(root, ds), "run_id": run_id}
     for stage in SCHEDULED_STAGES:
         run_stage(spark, stage, scheduled, log, label=ds)
     return publish(root, ds, log=log)

@@ -11,8 +11,8 @@ import posixpath
 
 from jobs.config import RunConfig
 from jobs.errors import InputContractError
-from jobs.storage import data_files, exists, input_fingerprint, read_json
-from jobs.warehouse import day_dir, logs_for_day, shift_day
+from jobs.storage import data_files, exists, input_fingerprint, read_json, remove_dir
+from jobs.warehouse import day_dir, logs_for_day, shift_day, staging_dir
 
 def _needs_mining(logs: str, root: str, day: str) -> bool:
     ingest_stats = posixpath.join(day_dir(root, day), "_stats", "ingest.json")
@@ -34,6 +34,17 @@ def days_to_mine(logs: str, root: str, ds: str, late_days: int) -> list[str]:
 def day_values(days: list[str], logs: str, root: str, config: RunConfig, run_id: str) -> list[dict]:
     """Per day, the values its mining stages' arguments are built from (`Stage.argv`)."""
     return [
-        {**config.as_dict(), "logs": logs_for_day(logs, day), "out": day_dir(root, day), "run_id": run_id}
+        {**config.as_dict(), "day": day, "logs": logs_for_day(logs, day), "out": day_dir(root, day), "run_id": run_id}
         for day in days
     ]
+
+
+def plan_run(logs: str, root: str, ds: str, config: RunConfig, run_id: str, log=print) -> list[dict]:
+    """The start of a scheduled run (the DAG's `plan` task): the days to mine, as each day's argument values.
+
+    Also clears the run's staging folder, so that nothing of an earlier, failed attempt is published.
+    """
+    days = days_to_mine(logs, root, ds, config.late_days)
+    log(f"[daily {ds}] mining {', '.join(days)}")
+    remove_dir(staging_dir(root, ds))
+    return day_values(days, logs, root, config, run_id)

@@ -74,7 +74,9 @@ def run_suites(frames: dict[str, DataFrame], min_users: int) -> list[dict]:
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
-    frames = {name: read_dataset(spark, dataset_path(args.out, name), contract) for name, contract in PARQUET_DATASETS.items()}
+    frames = {
+        name: read_dataset(spark, dataset_path(args.out, name), contract) for name, contract in PARQUET_DATASETS.items()
+    }
     frames["training"] = read_training(spark, args.out)
     outcomes = run_suites(frames, args.min_users)
     failed_critical = [o for o in outcomes if not o["success"] and o["severity"] == CRITICAL]
@@ -82,7 +84,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "passed": not failed_critical,
         "expectations": len(outcomes),
         "failed_critical": [f"{o['dataset']}: {o['description']}" for o in failed_critical],
-        "warnings": [f"{o['dataset']}: {o['description']}" for o in outcomes if not o["success"] and o["severity"] != CRITICAL],
+        "warnings": [
+            f"{o['dataset']}: {o['description']}" for o in outcomes if not o["success"] and o["severity"] != CRITICAL
+        ],
         "results": outcomes,
         "rows_out": len(outcomes),
     }

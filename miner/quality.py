@@ -51,7 +51,8 @@ def pairs_suite(min_users: int) -> gx.ExpectationSuite:
             _unique("locale", "source", "target"),
             _rows_where("source = target", "no self-pairs"),
             gxe.ExpectColumnValuesToBeInSet(
-                column="kind", value_set=["rephrase", "variant"], severity=CRITICAL, description="kind is rephrase or variant"
+                column="kind", value_set=["rephrase", "variant"], severity=CRITICAL,
+                description="kind is rephrase or variant",
             ),
         ],
     )
@@ -89,7 +90,9 @@ def training_suite(min_users: int) -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToBeUnique(column="id", severity=CRITICAL, description="record ids unique"),
             _unique("locale", "utt"),
             _rows_where(f"{ANNOT_STRIPPED} <> utt", "annot_utt strips back to utt"),
-            gxe.ExpectColumnValuesToNotBeNull(column="intent", severity=CRITICAL, description="every record has an intent"),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="intent", severity=CRITICAL, description="every record has an intent"
+            ),
         ],
     )
 

@@ -50,7 +50,8 @@ def dag(tmp_path_factory):
     patch.undo()
 
 
-# A scheduled day, the DAG's first (a logical date before start_date gets no task instances), mined in this session: the reference the DAG and cluster runs must equal.
+# A scheduled day, the DAG's first (a logical date before start_date gets no task instances), mined in
+# this session: the reference the DAG and cluster runs must equal.
 FIRST_DAY = "2026-11-30"
 
 

@@ -55,7 +55,8 @@ def test_schedule_retries_and_docs(dag):
 
     assert (dag.timetable.expression, dag.catchup, dag.max_active_runs) == ("0 0 * * *", True, 1)
     # the run for a day starts when the day is over, and its data interval is that day
-    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2026, 12, 1, 6, tzinfo=dt.timezone.utc))
+    timetable = coerce_to_core_timetable(dag.timetable)
+    interval = timetable.infer_manual_data_interval(run_after=dt.datetime(2026, 12, 1, 6, tzinfo=dt.timezone.utc))
     assert (interval.start, interval.end) == (
         dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc), dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc),
     )

@@ -49,6 +49,7 @@ def test_a_missing_day_of_logs_is_an_error_naming_it(tmp_path):
 
 def test_each_day_gets_its_own_partition_and_working_folder():
     values = day_values(["2026-11-29", "2026-11-30"], "s3a://logs", "s3a://runs", RunConfig(min_users=5), "run-1")
+    assert [v["day"] for v in values] == ["2026-11-29", "2026-11-30"]
     assert [MINING_STAGES[0].argv(v) for v in values] == [
         ["--logs", "s3a://logs/date=2026-11-29", "--out", "s3a://runs/days/2026-11-29", "--max-utterance-chars", "512"],
         ["--logs", "s3a://logs/date=2026-11-30", "--out", "s3a://runs/days/2026-11-30", "--max-utterance-chars", "512"],
