@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def spark():
+    # py4j logs at INFO when its connections are collected at exit, after the test's streams are closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     from jobs.spark import build_spark
 
     session = build_spark("rephrase-miner tests", master="local[2]", shuffle_partitions=2)
