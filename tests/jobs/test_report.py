@@ -1,0 +1,278 @@
+"""Run dashboards and the runs index: exact facts from hand-made run folders, hostile text escaped, and a real
+render in headless Chromium (no Spark)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jobs import report
+
+SCRIPT = "<script>alert(1)</script>"
+IFRAME = "</td></tr><iframe src=javascript:alert(1)>"
+SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IFRAME_ESCAPED = "&lt;/td&gt;&lt;/tr&gt;&lt;iframe src=javascript:alert(1)&gt;"
+
+PAIRS = pa.schema([("locale", pa.string()), ("source", pa.string()), ("target", pa.string()), ("kind", pa.string()),
+                   ("weight", pa.float32()), ("support_users", pa.int64())])
+REWRITES = pa.schema([("locale", pa.string()), ("source", pa.string()), ("target", pa.string()),
+                      ("weight", pa.float32()), ("target_intent", pa.string()), ("support_users", pa.int64())])
+
+# en-US: 3 rephrases and 1 variant; de-DE: 2 variants; fr-FR: 1 rephrase and no rewrites at all.
+PAIR_ROWS = [
+    ("en-US", "wake me at seven", "set an alarm for seven", "rephrase", 0.62, 4),
+    ("en-US", SCRIPT, "play some jazz", "rephrase", 0.97, 12),
+    ("en-US", IFRAME, "turn on the lights", "rephrase", 0.31, 3),
+    ("en-US", "lights on", "turn on the lights", "variant", 0.5, 40),
+    ("de-DE", "mach das licht an", "schalte das licht ein", "variant", 0.05, 5),
+    ("de-DE", "wecke mich um sieben", "stelle einen wecker", "variant", 1.0, 7),
+    ("fr-FR", "allume la lumière", "allume les lumières", "rephrase", 0.44, 3),
+]
+REWRITE_ROWS = [
+    ("en-US", "wake me at seven", "set an alarm for seven", 0.62, "alarm_set", 4),
+    ("en-US", SCRIPT, "play some jazz", 0.97, "play_music", 12),
+    ("en-US", IFRAME, "turn on the lights", 0.31, None, 3),
+    ("de-DE", "mach das licht an", "schalte das licht ein", 0.05, "iot_hue_lighton", 5),
+]
+RESULTS = [
+    {"dataset": "pairs", "expectation": "expect_column_values_to_be_between", "description": "weight in [0, 1]",
+     "severity": "critical", "success": True, "unexpected_count": 0},
+    {"dataset": "pairs", "expectation": "expect_compound_columns_to_be_unique", "description": "pairs unique",
+     "severity": "critical", "success": True, "unexpected_count": 0},
+    {"dataset": "training", "expectation": "expect_column_values_to_not_be_null", "description": "intent not null",
+     "severity": "warning", "success": False, "unexpected_count": 7},
+]
+
+
+def manifest(run_id: str, started: str, **stages: dict) -> dict:
+    return {"run_id": run_id, "started_at": started, "finished_at": started.replace(":00+", ":42+"),
+            "code_version": "0.1.0+gtest", "config": {"min_users": 3}, "stages": stages}
+
+
+def full_stages() -> dict:
+    return {
+        "ingest": {"elapsed_s": 21.5, "rows_in": 12345, "quarantined": 123, "duplicates": 77, "turns": 12000,
+                   "quarantined_by_reason": {"null_ts": 100, "malformed_locale": 20, SCRIPT: 3}},
+        "aggregate": {"elapsed_s": 8.25, "pairs_by_kind": {"rephrase": 4, "variant": 3}},
+        "emit": {"elapsed_s": 4.0, "rewrites": 4, "rewrites_by_locale": {"en-US": 3, "de-DE": 1},
+                 "training_records": 14, "training_records_by_locale": {"en-US": 9, "de-DE": 4, "fr-FR": 1}},
+        "validate": {"elapsed_s": 3.5, "passed": True, "results": RESULTS, "warnings": ["training: intent not null"],
+                     "failed_critical": []},
+    }
+
+
+def write_parquet(path: Path, rows: list[tuple], schema: pa.Schema) -> None:
+    table = pa.Table.from_pylist([dict(zip(schema.names, row)) for row in rows], schema=schema)
+    pq.write_to_dataset(table, str(path), partition_cols=["locale"])
+    (path / "_SUCCESS").write_text("")
+
+
+def make_run(root: Path, name: str, meta: dict | None, pairs=PAIR_ROWS, rewrites=REWRITE_ROWS) -> str:
+    run = root / name
+    run.mkdir(parents=True)
+    if meta is not None:
+        (run / "manifest.json").write_text(json.dumps(meta))
+    if pairs:
+        write_parquet(run / "pairs", pairs, PAIRS)
+    if rewrites:
+        write_parquet(run / "rewrites", rewrites, REWRITES)
+    (run / "training").mkdir()
+    (run / "training" / "en-US.jsonl").write_text('{"utt": "wake me at seven"}\n' * 9)
+    return str(run)
+
+
+@pytest.fixture
+def run(tmp_path) -> str:
+    return make_run(tmp_path, "run-2", manifest("r2", "2026-12-01T02:00:00+00:00", **full_stages()))
+
+
+@pytest.fixture
+def previous(tmp_path) -> str:
+    rows = [("en-US", "wake me at seven", "set an alarm", 0.5, "alarm_set", 3)]
+    stages = {**full_stages(), "validate": {"passed": False, "results": RESULTS, "failed_critical": ["pairs: x"]}}
+    return make_run(tmp_path, "run-1", manifest("r1", "2026-11-30T02:00:00+00:00", **stages), rewrites=rows)
+
+
+def section(page: str, title: str) -> str:
+    """The <section> of the panel with this title."""
+    match = re.search(rf'<section class="card[^"]*"><h2>{re.escape(title)}</h2>.*?</section>', page, re.S)
+    assert match, f"no panel {title!r}"
+    return match.group(0)
+
+
+def locale_block(page: str, locale: str) -> str:
+    pattern = rf'<div class="locale"><h3>{re.escape(locale)} .*?(?=<div class="locale">|</section>)'
+    match = re.search(pattern, page, re.S)
+    assert match, f"no rewrites block for {locale}"
+    return match.group(0)
+
+
+def test_hostile_text_is_escaped_everywhere(run):
+    page = report.render_run(run)
+    assert SCRIPT_ESCAPED in section(page, "Top new rewrites")
+    assert IFRAME_ESCAPED in section(page, "Top new rewrites")
+    assert SCRIPT_ESCAPED in section(page, "Quarantine reasons")  # a reason, in SVG <text> and <title>
+    assert SCRIPT not in page and IFRAME not in page
+    assert "<script" not in page.lower() and "<iframe" not in page.lower()
+    assert "script-src" not in page and "default-src 'none'" in page  # a CSP that forbids any script
+
+
+def test_header_and_headline_numbers(run):
+    page = report.render_run(run)
+    assert "<h1>r2</h1>" in page
+    assert "0.1.0+gtest" in page and "2026-12-01 02:00:00 UTC" in page and "42.0 s" in page
+    assert "Validation passed" in page
+    for label, value in [("Log rows in", "12,345"), ("Turns", "12,000"), ("Quarantined", "123"),
+                         ("Duplicates", "77"), ("Pairs", "7"), ("Rewrites", "4"), ("Training records", "14"),
+                         ("Expectations", "2 / 3")]:
+        assert f'<div class="k">{label}</div><div class="v">{value}</div>' in page
+    assert "1.00% of rows" in page  # 123 of 12,345
+    assert "Warning: training: intent not null" in page
+
+
+def test_panels_show_per_locale_counts(run):
+    page = report.render_run(run)
+    pairs = section(page, "Pairs per locale")
+    assert "7 pairs, stacked by kind" in pairs
+    assert "<title>en-US · rephrase: 3</title>" in pairs and "<title>en-US · variant: 1</title>" in pairs
+    assert "<title>de-DE · variant: 2</title>" in pairs and "de-DE · rephrase" not in pairs
+    assert "<title>fr-FR · rephrase: 1</title>" in pairs
+    training = section(page, "Training records per locale")
+    assert "14 MASSIVE-format records" in training
+    assert "<title>en-US · records: 9</title>" in training and "<title>fr-FR · records: 1</title>" in training
+    weights = section(page, "Pair weight distribution")
+    assert "<title>weight 0.95–1.00: 2</title>" in weights  # 0.97 and 1.0
+    assert "<title>weight 0.00–0.05: 0</title>" not in weights and "<title>weight 0.05–0.10: 1</title>" in weights
+    support = section(page, "Support users per pair")
+    assert "<title>3 users: 2</title>" in support and "<title>40–49 users: 1</title>" in support
+    quarantine = section(page, "Quarantine reasons")
+    assert "123 rows quarantined of 12,345" in quarantine and "<title>null_ts: 100</title>" in quarantine
+    timings = section(page, "Stage timings")
+    assert re.findall(r'class="cat">([a-z]+)<', timings) == ["ingest", "aggregate", "emit", "validate"]
+    assert "<title>aggregate: 8.2 s</title>" in timings
+    expectations = section(page, "Expectations")
+    assert "2 of 2 passed" in expectations and "0 of 1 passed" in expectations
+    assert "7 unexpected" in expectations and ">warning<" in expectations and ">critical<" in expectations
+
+
+def test_top_rewrites_per_locale_ordered_with_a_null_intent_and_a_locale_without_rewrites(run):
+    page = report.render_run(run)
+    en = locale_block(page, "en-US")
+    sources = re.findall(r'<td class="utt">(.*?)</td>', en)
+    assert sources == [SCRIPT_ESCAPED, "wake me at seven", IFRAME_ESCAPED]  # by support users: 12, 4, 3
+    assert '<td><span class="muted">—</span></td>' in en  # the null target_intent
+    assert '<span class="chip">play_music</span>' in en
+    assert "3 shown" in en
+    assert "no new rewrites" in locale_block(page, "fr-FR")
+    assert "mach das licht an" in locale_block(page, "de-DE")
+
+
+def test_new_rewrites_leave_out_those_of_the_previous_run(run, previous):
+    page = report.render_run(run, previous)
+    en = locale_block(page, "en-US")
+    assert "wake me at seven" not in en
+    assert SCRIPT_ESCAPED in en and IFRAME_ESCAPED in en
+    assert "not in the previous run r1" in page
+    assert "wake me at seven" in locale_block(report.render_run(run), "en-US")
+
+
+def test_new_rewrites_top_ten_by_support_then_weight():
+    weights_and_users = [(0.1, 5), (0.9, 5), (0.5, 9)] + [(0.2, 1)] * 10
+    rows = [("en-US", f"s{i}", "t", w, "x", u) for i, (w, u) in enumerate(weights_and_users)]
+    current = {name: [row[i] for row in rows] for i, name in enumerate(REWRITES.names)}
+    top = report.new_rewrites(current, {"locale": ["en-US"], "source": ["s12"]})
+    assert [r["source"] for r in top["en-US"]][:3] == ["s2", "s1", "s0"]
+    assert len(top["en-US"]) == 10 and "s12" not in [r["source"] for r in top["en-US"]]
+
+
+def test_missing_stages_render_na(tmp_path):
+    scheduled = manifest("sched", "2026-12-02T02:00:00+00:00",
+                         accumulate={"elapsed_s": 9.0, "pairs_by_kind": {"rephrase": 5}},
+                         emit={"elapsed_s": 1.0, "rewrites_by_locale": {"en-US": 2}})
+    page = report.render_run(make_run(tmp_path, "scheduled", scheduled))
+    assert '<div class="k">Log rows in</div><div class="v na">n/a</div>' in page
+    assert '<div class="k">Pairs</div><div class="v">5</div>' in page  # from accumulate
+    assert '<div class="k">Rewrites</div><div class="v">2</div>' in page
+    assert "no ingest stats in this run" in section(page, "Quarantine reasons")
+    assert "no validate stats in this run" in section(page, "Expectations")
+    assert "Validation n/a" in page
+    assert "<title>accumulate: 9.0 s</title>" in section(page, "Stage timings")
+    assert "<title>en-US · records: 9</title>" in section(page, "Training records per locale")  # counted lines
+
+    bare = report.render_run(make_run(tmp_path, "bare", None, pairs=[], rewrites=[]))
+    assert "<h1>bare</h1>" in bare and bare.count("n/a") >= 8
+    assert "no data" in section(bare, "Pair weight distribution")
+
+
+def test_failed_validation_is_flagged(previous):
+    page = report.render_run(previous)
+    assert "Validation failed" in page and "Critical: pairs: x" in page
+
+
+def test_index_lists_runs_newest_first_with_relative_links_and_trends(tmp_path, run, previous):
+    out = report.write_index([previous, run], str(tmp_path / "site" / "index.html"))
+    page = Path(out).read_text()
+    assert page.index(">r2</a>") < page.index(">r1</a>")
+    assert 'href="../run-2/quality/dashboard.html"' in page and 'href="../run-1/quality/dashboard.html"' in page
+    for title in ("Pairs", "Training records", "Rewrites", "Quarantine share", "Expectation pass rate"):
+        section(page, title)
+    assert "<title>11-30 02:00: 1.00%</title>" in section(page, "Quarantine share")
+    assert "<title>12-01 02:00: 67%</title>" in section(page, "Expectation pass rate")
+    assert "<title>12-01 02:00: 7</title>" in section(page, "Pairs")
+    assert 'href="run-2/quality/dashboard.html"' in report.render_index([run, previous], link_base=str(tmp_path))
+
+
+def test_cli_writes_dashboards_and_index(tmp_path, run, previous):
+    assert report.main(["--run", run, "--previous", previous]) == 0
+    assert "not in the previous run r1" in (Path(run) / "quality" / "dashboard.html").read_text()
+    index = tmp_path / "index.html"
+    assert report.main(["--index", str(index), "--runs", run, previous]) == 0
+    assert index.exists() and (Path(previous) / "quality" / "dashboard.html").exists()
+    # each run against the one before it in time: r2's dashboard still compares with r1
+    assert "not in the previous run r1" in (Path(run) / "quality" / "dashboard.html").read_text()
+    assert report.write_dashboard(run) == str(Path(run) / "quality" / "dashboard.html")
+
+
+def test_bins():
+    assert report.weight_bins([0.0, 0.049, 0.05, 1.0, None], bins=20) == [2, 1] + [0] * 17 + [1]
+    counts, edges = report.support_bins([3, 3, 4, 7, 8, 40, 331])
+    assert edges[0] == 3 and edges[-1] > 331 and sum(counts) == 7
+    assert counts[:2] == [2, 1]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("chromium not found: install Debian's chromium (apt-get install chromium fonts-dejavu-core), "
+                    "as .ci/run does")
+    return found
+
+
+def headless(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+               f"--user-data-dir={tmp_path / 'chromium-profile'}", *args]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=True)
+
+
+def test_dashboard_in_headless_chromium(tmp_path, run, previous):
+    url = Path(report.write_dashboard(run, previous)).resolve().as_uri()
+    dom = headless(tmp_path, "--dump-dom", url).stdout
+    assert "Top new rewrites" in dom and "Pairs per locale" in dom
+    assert SCRIPT_ESCAPED in dom and IFRAME_ESCAPED in dom  # the hostile strings are text, not markup
+    assert "<script" not in dom.lower() and "<iframe" not in dom.lower()
+    assert '<div class="k">Log rows in</div><div class="v">12,345</div>' in dom
+    assert re.search(r'<text [^>]*class="value"[^>]*>9</text>', dom)  # en-US training records, on its bar
+
+    shot = tmp_path / "dashboard.png"
+    headless(tmp_path, f"--screenshot={shot}", "--window-size=1400,2000", url)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
