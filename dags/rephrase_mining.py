@@ -47,6 +47,14 @@ SCHEDULED_VALUES = {
     "late_days": "{{ params.late_days }}",
     "min_users": "{{ params.min_users }}",
     "run_id": "{{ run_id }}",
+    "locales": "{{ params.locales | join(',') }}",
+    **{
+        name: "{{ params.%s }}" % name
+        for name in (
+            "max_quarantine_share", "min_count_ratio", "max_count_ratio", "max_utterance_chars",
+            "session_gap_seconds", "max_session_turns", "rephrase_window_seconds", "max_following_turns",
+        )
+    },
 }
 
 SPARK_CONF = {
@@ -89,6 +97,16 @@ PARAMS = {
         DEFAULTS.top_phrasings_per_goal, "integer", "phrasings paired per goal", minimum=2
     ),
     "embedding_model": _param(DEFAULTS.embedding_model, "string", "sentence-transformers folder; empty: packaged"),
+    "locales": Param(
+        list(DEFAULTS.locales), type="array", items={"type": "string"},
+        description="locales a run may emit (validated); empty: any",
+    ),
+    "max_quarantine_share": _param(
+        DEFAULTS.max_quarantine_share, "number", "above this share of quarantined rows, a day is not published",
+        minimum=0, maximum=1,
+    ),
+    "min_count_ratio": _param(DEFAULTS.min_count_ratio, "number", "warn below this ratio to the last run", minimum=0),
+    "max_count_ratio": _param(DEFAULTS.max_count_ratio, "number", "warn above this ratio to the last run", minimum=0),
     "shuffle_partitions": _param(DEFAULTS.shuffle_partitions, "integer", "spark.sql.shuffle.partitions", minimum=1),
     "driver_python": _param(sys.executable, "string", "Python of the Spark driver (client mode: this worker)"),
     "executor_python": _param(sys.executable, "string", "Python of the executors, e.g. ./environment/bin/python"),

@@ -99,6 +99,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "ds": args.ds,
         "base_day": base,
         "days": days,
+        "day_dirs": {day: day_dir(args.root, day) for day in days},
         "decay": args.decay,
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),

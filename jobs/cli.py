@@ -21,7 +21,7 @@ from pathlib import Path
 
 from jobs.config import RunConfig, load_config
 from jobs.errors import InputContractError, PublishError, ValidationFailed
-from jobs.pipeline import MINING_STAGES, SCHEDULED_STAGES, STAGES, Stage
+from jobs.pipeline import MINING_STAGES, SCHEDULED_STAGES, STAGES, VALIDATE, Stage
 from jobs.storage import read_json, write_json
 
 
@@ -74,13 +74,27 @@ def run_stage(spark, stage: Stage, values: dict, log, label: str = "") -> dict:
 
 
 def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log=print) -> dict:
-    """Run every stage in one SparkSession, then write OUT/manifest.json and OUT/_SUCCESS."""
+    """Run every stage in one SparkSession, then write OUT/manifest.json, the dashboard and OUT/_SUCCESS.
+
+    A run that fails validation still gets its manifest and dashboard (to see why), but no _SUCCESS.
+    """
+    from jobs.report import write_dashboard
+    from jobs.warehouse import run_counts, write_baseline
+
     started = dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id()
     _remove_success_marker(out)
+    previous_counts = run_counts(out)  # the run this one replaces, if any, before its stats are overwritten
     spark = start_spark(f"run {run_id}", config, master, log)
     values = {**config.as_dict(), "logs": logs, "out": out, "run_id": run_id}
-    stages = {stage.name: run_stage(spark, stage, values, log) for stage in STAGES}
+    stages, blocked = {}, None
+    for stage in STAGES:
+        if stage is VALIDATE:
+            write_baseline(out, previous_counts)
+        try:
+            stages[stage.name] = run_stage(spark, stage, values, log)
+        except ValidationFailed as error:
+            stages[stage.name], blocked = read_json(posixpath.join(out, "_stats", "validate.json")), error
     manifest = {
         "run_id": run_id,
         "started_at": started.isoformat(),
@@ -91,9 +105,18 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
         "config": config.as_dict(),
         "input_fingerprint": stages["ingest"]["input_fingerprint"],
         "stages": stages,
-        "outputs": {name: posixpath.join(out, name) for name in PUBLISHED_OUTPUTS},
+        "outputs": {
+            **{name: posixpath.join(out, name) for name in PUBLISHED_OUTPUTS},
+            "dashboard": posixpath.join(out, "quality", "dashboard.html"),
+            "data docs": stages["validate"]["data_docs"],
+        },
     }
     write_json(posixpath.join(out, "manifest.json"), manifest)
+    if "://" not in out:  # the dashboard writer is local-only; a remote run's manifest has everything it shows
+        write_dashboard(out)
+        log(f"[run {run_id}] dashboard: {manifest['outputs']['dashboard']}")
+    if blocked:
+        raise blocked
     write_json(posixpath.join(out, "_SUCCESS"), {"run_id": run_id})
     return manifest
 
@@ -143,6 +166,10 @@ def format_summary(manifest: dict) -> str:
     lines.append(
         line("training records", emitted["training_records"], _per_locale(emitted["training_records_by_locale"]))
     )
+    validation = manifest["stages"]["validate"]
+    verdict = "passed" if validation["passed"] else "FAILED: " + "; ".join(validation["failed_critical"])
+    warnings = len(validation["warnings"])
+    lines.append(line("expectations", validation["expectations"], f"{verdict}, {warnings} warning(s)"))
     lines.append("  outputs:")
     lines += [f"    {name:<12} {path}" for name, path in manifest["outputs"].items()]
     lines.append(f"    {'manifest':<12} {posixpath.join(manifest['out'], 'manifest.json')}")
@@ -160,7 +187,11 @@ def _run_command(argv: list[str]) -> int:
     parser.add_argument("--config", help="TOML or JSON file of settings (see README)")
     parser.add_argument("--master", help="Spark master URL; default local[*] or what spark-submit gives")
     args = parser.parse_args(argv)
-    manifest = run_pipeline(args.logs, args.out, load_config(args.config), args.master)
+    try:
+        manifest = run_pipeline(args.logs, args.out, load_config(args.config), args.master)
+    except ValidationFailed:
+        print(format_summary(read_json(posixpath.join(args.out, "manifest.json"))))  # what was blocked, and why
+        raise
     print(format_summary(manifest))
     return 0
 

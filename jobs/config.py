@@ -11,6 +11,10 @@ from pathlib import Path
 from miner.defaults import (
     DECAY,
     LATE_DAYS,
+    LOCALES,
+    MAX_COUNT_RATIO,
+    MAX_QUARANTINE_SHARE,
+    MIN_COUNT_RATIO,
     MAX_FOLLOWING_TURNS,
     MAX_SESSION_TURNS,
     MAX_UTTERANCE_CHARS,
@@ -34,6 +38,10 @@ class RunConfig:
     shuffle_partitions: int = 8
     decay: float = DECAY
     late_days: int = LATE_DAYS
+    locales: tuple[str, ...] = LOCALES
+    max_quarantine_share: float = MAX_QUARANTINE_SHARE
+    min_count_ratio: float = MIN_COUNT_RATIO
+    max_count_ratio: float = MAX_COUNT_RATIO
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -50,5 +58,11 @@ def load_config(path: str | None) -> RunConfig:
     if unknown:
         raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
     defaults = RunConfig()
-    typed = {key: type(getattr(defaults, key))(value) for key, value in values.items()}
+    typed = {key: _typed(getattr(defaults, key), value) for key, value in values.items()}
     return replace(defaults, **typed)
+
+
+def _typed(default, value):
+    if isinstance(default, tuple):
+        return tuple(value.split(",") if isinstance(value, str) else value)
+    return type(default)(value)

@@ -22,7 +22,9 @@ class Stage:
     def argv(self, values: Mapping[str, object]) -> list[str]:
         args: list[str] = []
         for name in self.arguments:
-            args += [f"--{name.replace('_', '-')}", str(values[name])]
+            value = values[name]
+            text = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+            args += [f"--{name.replace('_', '-')}", text]
         return args
 
     def load(self):
@@ -46,7 +48,14 @@ MINING_STAGES = (
 )
 ACCUMULATE = Stage("accumulate", "jobs.accumulate", ("root", "ds", "out", "decay", "late_days"))
 EMIT = Stage("emit", "jobs.emit", ("out", "run_id"))
-VALIDATE = Stage("validate", "jobs.validate", ("out", "min_users"))
+VALIDATE = Stage(
+    "validate", "jobs.validate",
+    (
+        "out", "min_users", "locales", "max_quarantine_share", "min_count_ratio", "max_count_ratio",
+        "max_utterance_chars", "session_gap_seconds", "max_session_turns", "rephrase_window_seconds",
+        "max_following_turns",
+    ),
+)
 
 # `rephrase-miner run`: one batch of logs, straight into OUT.
 STAGES = (*MINING_STAGES, EMIT, VALIDATE)

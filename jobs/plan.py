@@ -12,7 +12,9 @@ import posixpath
 from jobs.config import RunConfig
 from jobs.errors import InputContractError
 from jobs.storage import data_files, exists, input_fingerprint, read_json, remove_dir
-from jobs.warehouse import day_dir, logs_for_day, shift_day, staging_dir
+from jobs.warehouse import (
+    day_dir, latest_published, logs_for_day, run_counts, shift_day, staging_dir, write_baseline,
+)
 
 def _needs_mining(logs: str, root: str, day: str) -> bool:
     ingest_stats = posixpath.join(day_dir(root, day), "_stats", "ingest.json")
@@ -47,4 +49,6 @@ def plan_run(logs: str, root: str, ds: str, config: RunConfig, run_id: str, log=
     days = days_to_mine(logs, root, ds, config.late_days)
     log(f"[daily {ds}] mining {', '.join(days)}")
     remove_dir(staging_dir(root, ds))
+    previous = latest_published(root)
+    write_baseline(staging_dir(root, ds), run_counts(previous) if previous else {})
     return day_values(days, logs, root, config, run_id)

@@ -17,7 +17,7 @@ import posixpath
 import uuid
 
 from jobs.errors import PublishError
-from jobs.storage import exists, move, read_json, remove_dir, replace_json, subdirectories
+from jobs.storage import exists, move, read_json, remove_dir, replace_json, subdirectories, write_json
 
 def day_dir(root: str, day: str) -> str:
     return posixpath.join(root, "days", day)
@@ -75,6 +75,39 @@ def published_path(root: str, ds: str | None = None) -> str:
     return posixpath.join(root, "published", pointer["ds"], pointer["version"])
 
 
+def _stats_file(run_dir: str, stage: str) -> str:
+    return posixpath.join(run_dir, "_stats", f"{stage}.json")
+
+
+def run_counts(run_dir: str) -> dict[str, int]:
+    """Rows per published dataset of a finished run, from its stats (empty when there are none)."""
+    counts: dict[str, int] = {}
+    for stage in ("aggregate", "accumulate"):
+        if exists(_stats_file(run_dir, stage)):
+            stats = read_json(_stats_file(run_dir, stage))
+            counts.update(pairs=sum(stats["pairs_by_kind"].values()), labels=stats["labels"])
+    if exists(_stats_file(run_dir, "emit")):
+        emit = read_json(_stats_file(run_dir, "emit"))
+        counts.update(rewrites=emit["rewrites"], training=emit["training_records"])
+    return counts
+
+
+def write_baseline(out: str, counts: dict[str, int]) -> None:
+    """Keep the previous run's counts in OUT/_stats/baseline.json, where validation compares this run's."""
+    write_json(_stats_file(out, "baseline"), counts)
+
+
+def read_baseline(out: str) -> dict[str, int]:
+    return read_json(_stats_file(out, "baseline")) if exists(_stats_file(out, "baseline")) else {}
+
+
+def latest_published(root: str) -> str | None:
+    try:
+        return published_path(root)
+    except FileNotFoundError:
+        return None
+
+
 def publish(root: str, ds: str, log=print) -> dict:
     """Move the validated staging folder of `ds` to a new published version and point readers at it.
 
@@ -91,6 +124,8 @@ def publish(root: str, ds: str, log=print) -> dict:
     version = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     target = posixpath.join(root, "published", ds, version)
     previous = read_json(current_pointer(root, ds))["version"] if exists(current_pointer(root, ds)) else None
+    previous_latest = latest_published(root)
+    write_json(posixpath.join(staged, "manifest.json"), scheduled_manifest(root, ds, version, validation))
     move(staged, target)
     pointer = {"ds": ds, "version": version, "published_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     replace_json(current_pointer(root, ds), pointer)
@@ -103,4 +138,29 @@ def publish(root: str, ds: str, log=print) -> dict:
         if old not in (version, previous):
             remove_dir(posixpath.join(root, "published", ds, old))
     log(f"[publish] {ds} -> {target}")
+    if "://" not in root:  # the dashboards are local files
+        write_dashboards(root, target, previous_latest, log)
     return {**pointer, "path": target}
+
+
+def scheduled_manifest(root: str, ds: str, version: str, validation: dict) -> dict:
+    """What the run of ds did: the mining stats of ds itself, then the accumulate, emit and validate stats."""
+    stats_dirs = {"day": day_dir(root, ds), "run": staging_dir(root, ds)}
+    stages = {}
+    for stage, where in (
+        ("ingest", "day"), ("sessionize", "day"), ("rephrases", "day"), ("variants", "day"), ("aggregate", "day"),
+        ("accumulate", "run"), ("emit", "run"), ("validate", "run"),
+    ):
+        if exists(_stats_file(stats_dirs[where], stage)):
+            stages[stage] = read_json(_stats_file(stats_dirs[where], stage))
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    return {"run_id": f"{ds} {version}", "ds": ds, "version": version, "finished_at": now, "stages": stages}
+
+
+def write_dashboards(root: str, published: str, previous: str | None, log=print) -> None:
+    """The run's dashboard (new rewrites: those not in the previous latest run) and the index of all days."""
+    from jobs.report import write_dashboard, write_index
+
+    log(f"[publish] dashboard: {write_dashboard(published, previous)}")
+    days = [published_path(root, day) for day in published_days(root)]
+    log(f"[publish] index: {write_index(days, posixpath.join(root, 'published', 'index.html'))}")

@@ -58,3 +58,7 @@ def test_late_logs_are_re_mined_and_days_accumulate_with_decay(first_day_logs, f
     # the new day is the latest; the first day's published version is untouched
     assert published_path(str(root)) == pointer["path"]
     assert wake_pair(published_path(str(root), FIRST_DAY))["support_users"] == 4
+    # the index of published days links both days' dashboards
+    index = (root / "published" / "index.html").read_text()
+    assert all(f"{day}/" in index for day in (FIRST_DAY, "2026-12-01"))
+    assert (root / "published" / "2026-12-01" / pointer["version"] / "quality" / "dashboard.html").exists()

@@ -30,7 +30,10 @@ def test_a_rephrase_shared_by_users_becomes_a_record_and_a_rewrite(logs, tmp_pat
     assert len(records) == 1
     record = records[0]
     assert 0.25 <= record.pop("weight") < 1.0
-    run_id = json.loads((out / "manifest.json").read_text())["run_id"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    run_id = manifest["run_id"]
+    assert (manifest["stages"]["validate"]["passed"], manifest["stages"]["validate"]["warnings"]) == (True, [])
+    assert "wake me at seven" in (out / "quality" / "dashboard.html").read_text()
     assert record == {
         "id": record_id("en-US", "wake me at seven"),
         "locale": "en-US",

@@ -42,8 +42,13 @@ def logs(tmp_path):
 
 def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 0
+    # 3 of the 10 rows are quarantined: above the 5% a healthy day allows, so the run is not published
+    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 3
     manifest = json.loads((out / "manifest.json").read_text())
+    assert not (out / "_SUCCESS").exists()
+    assert manifest["stages"]["validate"]["failed_critical"] == ["quarantine: quarantined rows at most 5% of the 10 in"]
+    assert "quarantined rows at most 5%" in (out / "quality" / "dashboard.html").read_text()
+    assert (out / "quality" / "index.html").exists()  # the Data Docs
     ingest, sessionize = manifest["stages"]["ingest"], manifest["stages"]["sessionize"]
     assert {k: ingest[k] for k in ("files", "rows_in", "quarantined", "duplicates", "turns")} == {
         "files": 2, "rows_in": 10, "quarantined": 3, "duplicates": 2, "turns": 5,
@@ -53,7 +58,6 @@ def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_pa
         "turns": 5, "sessions": 3, "session_ids": 3, "runaway_sessions": 0, "runaway_turns": 0,
         "longest_session_part_turns": 3, "rows_out": 5, "elapsed_s": sessionize["elapsed_s"],
     }
-    assert (out / "_SUCCESS").exists()
 
     sessions = pq.read_table(out / "sessions").to_pylist()
     by_event = {r["event_id"]: r for r in sessions}

@@ -5,6 +5,7 @@ import json
 import pytest
 from pyspark.sql import Row
 
+from conftest import utc
 from jobs import validate
 from jobs.errors import PublishError, ValidationFailed
 from jobs.io import write_dataset
@@ -12,6 +13,8 @@ from jobs.warehouse import published_path, publish
 from schemas.labels import LABELS
 from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS
+from schemas.quarantine import QUARANTINE
+from schemas.turns import TURNS
 
 WAKE, ALARM = "wake me at seven", "set an alarm for seven"
 
@@ -60,3 +63,45 @@ def test_a_clean_run_passes_and_a_corrupted_one_is_blocked_from_publishing(spark
     with pytest.raises(PublishError):
         publish(str(root), "2026-11-30", log=lambda _: None)
     assert published_path(str(root)) == published["path"]  # readers still get the last good run
+
+
+def turn(event_id, intent, locale="en-US"):
+    return (event_id, "user-key", "device-key", utc(2026, 11, 30, 9), locale, "wake me at seven", intent, [], 0.9,
+            "success", 1)
+
+
+def quarantined(event_id):
+    return ("unknown_status", "part-0.parquet", "user-key", "device-key", event_id, utc(2026, 11, 30, 9), "en-US",
+            "hi", None, None, 0.9, "succes")
+
+
+def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
+    out = tmp_path / "run"
+    stage(spark, out, [pair(WAKE, ALARM, 0.6)], [record(WAKE, "wake me at [time : seven]")])
+    turns = [turn("e1", "alarm_set"), turn("e2", None), turn("e3", "alarm_set", locale="xx-XX")]
+    write_dataset(spark.createDataFrame(turns, TURNS.spark_schema), str(out / "turns"), TURNS)
+    quarantine_df = spark.createDataFrame([quarantined("q1")], QUARANTINE.spark_schema)
+    write_dataset(quarantine_df, str(out / "quarantine"), QUARANTINE)
+    (out / "_stats").mkdir()
+    (out / "_stats" / "ingest.json").write_text(json.dumps({"rows_in": 4}))  # 1 of 4 quarantined: 25%
+    (out / "_stats" / "baseline.json").write_text(json.dumps({"pairs": 10, "training": 1}))
+
+    with pytest.raises(ValidationFailed):
+        validate.run(spark, validate.parse_args(["--out", str(out)]))
+    report = json.loads((out / "_stats" / "validate.json").read_text())
+    assert report["failed_critical"] == ["quarantine: quarantined rows at most 5% of the 4 in"]
+    # an unconfigured locale in the input and a tenth of yesterday's pairs are reported, not blocking
+    assert report["warnings"] == [
+        "turns: locales in the configured set", "pairs: pairs count within 0.5x-2x of the previous run's 10",
+    ]
+    assert (out / "quality" / "index.html").exists()
+    assert report["data_docs"] == str(out / "quality" / "index.html")
+
+    stats = validate.run(spark, validate.parse_args(["--out", str(out), "--max-quarantine-share", "0.25"]))
+    assert stats["passed"] and len(stats["warnings"]) == 2
+
+    # a record labelled with an intent the NLU never produced is blocked
+    (out / "training" / "en-US.jsonl").write_text(json.dumps(record(WAKE, "wake me at [time : seven]") | {
+        "intent": "alarm_snooze", "scenario": "alarm"}) + "\n")
+    with pytest.raises(ValidationFailed, match="intents the NLU knows"):
+        validate.run(spark, validate.parse_args(["--out", str(out), "--max-quarantine-share", "0.25"]))
