@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate test venv clean airflow dag-screenshot
+.PHONY: demo evaluate test venv clean airflow dag-screenshot dashboard-screenshot
 
 venv: $(STAMP)
 
@@ -70,6 +70,11 @@ airflow: $(STAMP) $(DEMO)/sim/truth.parquet
 # 8089, and a headless-Chromium screenshot of the run's graph (10-15 minutes; needs chromium).
 dag-screenshot: $(STAMP)
 	bash docs/screenshot_dag.sh
+
+# docs/dashboard.png: the demo run's dashboard in headless Chromium (run `make demo` first).
+dashboard-screenshot:
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,3430 \
+		--screenshot=$(CURDIR)/docs/dashboard.png file://$(CURDIR)/$(DEMO)/out/quality/dashboard.html
 
 clean:
 	rm -rf demo demo-* .pytest_cache
