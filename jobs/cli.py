@@ -63,12 +63,15 @@ def start_spark(label: str, config: RunConfig, master: str | None, log):
 
 def run_stage(spark, stage: Stage, values: dict, log, label: str = "") -> dict:
     """Run one stage in this session exactly as spark-submit would: from its command-line arguments."""
+    from jobs.io import record_elapsed
+
     module = stage.load()
     clock = time.monotonic()
     prefix = f"[{label + ' ' if label else ''}{stage.name}]"
     log(f"{prefix} running")
     stats = module.run(spark, module.parse_args(stage.argv(values)))
     elapsed = time.monotonic() - clock
+    record_elapsed(values["out"], stage.name, elapsed)
     log(f"{prefix} done in {elapsed:.1f}s, {stats['rows_out']:,} rows out")
     return {"elapsed_s": round(elapsed, 2), **stats}
 

@@ -11,7 +11,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.errors import InputContractError
-from jobs.storage import filesystem, list_data_files
+from jobs.storage import exists, filesystem, list_data_files, read_json, write_json
 from schemas.contract import Contract
 
 
@@ -84,3 +84,10 @@ def dataset_path(out_uri: str, name: str) -> str:
 
 def stats_path(out_uri: str, stage: str) -> str:
     return posixpath.join(out_uri, "_stats", f"{stage}.json")
+
+
+def record_elapsed(out_uri: str, stage: str, seconds: float) -> None:
+    """Add a stage's wall time to its stats file, where manifests and dashboards read it."""
+    path = stats_path(out_uri, stage)
+    if exists(path):
+        write_json(path, {**read_json(path), "elapsed_s": round(seconds, 2)})

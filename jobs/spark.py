@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from pyspark.sql import SparkSession
 
@@ -43,10 +44,13 @@ def submit(stage: str, parse_args, run) -> None:
     stderr, as the CLI does; any other failure keeps its traceback.
     """
     from jobs.errors import InputContractError, PublishError, ValidationFailed
+    from jobs.io import record_elapsed
 
     arguments = parse_args(sys.argv[1:])
+    clock = time.monotonic()
     try:
         run(build_spark(f"rephrase-miner {stage}"), arguments)
+        record_elapsed(arguments.out, stage, time.monotonic() - clock)
     except InputContractError as error:
         print(f"{stage}: error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -1,6 +1,7 @@
 """Scheduled days through `rephrase-miner daily`: late logs re-mined, evidence accumulated with decay."""
 
 import json
+import pathlib
 import shutil
 
 import pyarrow.parquet as pq
@@ -58,6 +59,11 @@ def test_late_logs_are_re_mined_and_days_accumulate_with_decay(first_day_logs, f
     # the new day is the latest; the first day's published version is untouched
     assert published_path(str(root)) == pointer["path"]
     assert wake_pair(published_path(str(root), FIRST_DAY))["support_users"] == 4
+    # the published manifest holds the stats, and wall time, of the day's mining and of the run
+    stages = json.loads((pathlib.Path(pointer["path"]) / "manifest.json").read_text())["stages"]
+    mining, run = ["ingest", "sessionize", "rephrases", "variants", "aggregate"], ["accumulate", "emit", "validate"]
+    assert list(stages) == mining + run
+    assert all(stats["elapsed_s"] > 0 for stats in stages.values())
     # the index of published days links both days' dashboards
     index = (root / "published" / "index.html").read_text()
     assert all(f"{day}/" in index for day in (FIRST_DAY, "2026-12-01"))

@@ -15,9 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from jobs import report
+from miner.simulation import STANDALONE_HOSTILE
 
-SCRIPT = "<script>alert(1)</script>"
-IFRAME = "</td></tr><iframe src=javascript:alert(1)>"
+# the simulator's own hostile payloads, as they can reach pairs and rewrites
+SCRIPT, IFRAME = STANDALONE_HOSTILE[0], STANDALONE_HOSTILE[2]
+assert (SCRIPT, IFRAME) == ("<script>alert(1)</script>", "</td></tr><iframe src=javascript:alert(1)>")
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 IFRAME_ESCAPED = "&lt;/td&gt;&lt;/tr&gt;&lt;iframe src=javascript:alert(1)&gt;"
 
