@@ -11,7 +11,8 @@ Writes
                                                   file the miner never reads
 
 The world itself (goals, phrasings, the NLU, users) is `miner/simulation.py`; this module only loads the
-shipped MASSIVE seed records, runs the batches (in worker processes for big runs) and writes Parquet.
+shipped seed records (MASSIVE for en-US, de-DE, sw-KE; xSID for ja-JP, zh-CN, ar-SA), runs the batches (in
+worker processes for big runs) and writes Parquet.
 The output depends only on the arguments: --workers changes the speed, never the rows.
 """
 
@@ -39,12 +40,17 @@ import pyarrow.parquet as pq
 
 from miner import simulation as sim
 
-# locale -> shipped seed file (see miner/data/massive/NOTICE.md; never a test split)
+# locale -> (folder under miner/data, shipped seed file) in MASSIVE's record format; never a test split
+# (see the NOTICE.md in each folder)
 SEED_FILES = {
-    "en-US": "en-US.train.jsonl.gz",
-    "de-DE": "de-DE.dev.jsonl.gz",
-    "sw-KE": "sw-KE.dev.jsonl.gz",
+    "en-US": ("massive", "en-US.train.jsonl.gz"),
+    "de-DE": ("massive", "de-DE.dev.jsonl.gz"),
+    "sw-KE": ("massive", "sw-KE.dev.jsonl.gz"),
+    "ja-JP": ("xsid", "ja-JP.valid.jsonl.gz"),
+    "zh-CN": ("xsid", "zh-CN.valid.jsonl.gz"),
+    "ar-SA": ("xsid", "ar-SA.valid.jsonl.gz"),
 }
+DEFAULT_LOCALES = ("en-US", "de-DE", "sw-KE")
 DEFAULT_USERS = 3000  # per locale: ~17k turns each, the full demo takes seconds to generate
 DEFAULT_DATE = dt.date(2026, 11, 30)
 DEFAULT_SEED = 7
@@ -66,8 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="approximate total rows to write, across locales; overrides --users (for benchmarks)",
     )
     parser.add_argument(
-        "--locales", nargs="+", choices=sorted(SEED_FILES), default=list(SEED_FILES), metavar="LOCALE",
-        help=f"locales to simulate (default: {' '.join(SEED_FILES)}); the first one also gets the bot",
+        "--locales", nargs="+", choices=sorted(SEED_FILES), default=list(DEFAULT_LOCALES), metavar="LOCALE",
+        help=f"locales to simulate, of {' '.join(SEED_FILES)} (default: {' '.join(DEFAULT_LOCALES)}); "
+        "the first one also gets the bot",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--date", type=dt.date.fromisoformat, default=DEFAULT_DATE, help="YYYY-MM-DD (UTC)")
@@ -93,11 +100,12 @@ def _positive_int(text: str) -> int:
 
 
 def load_seed_records(locales: Sequence[str]) -> dict[str, list[dict]]:
-    """The shipped MASSIVE subset of each locale, in file order."""
-    folder = resources.files("miner").joinpath("data", "massive")
+    """The shipped seed records of each locale (a MASSIVE or xSID subset), in file order."""
     records = {}
     for locale in locales:
-        with folder.joinpath(SEED_FILES[locale]).open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        folder, name = SEED_FILES[locale]
+        path = resources.files("miner").joinpath("data", folder, name)
+        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
             records[locale] = [json.loads(line) for line in lines if line.strip()]
     return records
 

@@ -22,8 +22,9 @@ How the world works
   carrier (Zipf-skewed, so many users rephrase the same way; up to 3 attempts per goal), repeats the
   same words, switches goal (often same scenario and same slot values, e.g. alarm_set -> alarm_query at
   the same time: *not* a rephrase), or gives up (sometimes saying a locale's stop word).
-* Surface noise (casing, spacing, punctuation, digits) never changes the NLU outcome; duplicates,
-  malformed rows, hostile text and a looping bot are mixed in, as in real logs.
+* Surface noise (casing, spacing, punctuation, digits; by script: no spaces inside ja/zh words, full-width
+  or Arabic punctuation) never changes the NLU outcome; duplicates, malformed rows, hostile text and a
+  looping bot are mixed in, as in real logs.
 
 How it runs
 -----------
@@ -90,8 +91,10 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
+import regex
 
 from miner.massive import parse_annot_spans
+from miner.text import is_unsegmented
 from schemas.interactions import INTERACTIONS, STATUSES
 
 # The contract's columns, types and order, all declared nullable: malformed rows carry nulls in required
@@ -141,6 +144,9 @@ STOP_WORDS = {
     "en-US": ("stop", "cancel", "halt", "never mind"),
     "de-DE": ("stopp", "abbrechen", "halt"),
     "sw-KE": ("acha", "simama", "sitisha"),
+    "ja-JP": ("やめて", "キャンセル", "ストップ", "もういい"),
+    "zh-CN": ("停止", "取消", "算了", "别说了"),
+    "ar-SA": ("توقف", "إلغاء", "خلاص", "كفى"),
 }
 _FALLBACK_STOP_WORDS = ("stop", "cancel")
 
@@ -165,7 +171,14 @@ _EN_NUMBER_DIGITS = {
     "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
     "twenty": "20", "thirty": "30",
 }
+# Punctuation noise appended at the end, by writing system (see _trailing_punctuation)
 _TRAILING_PUNCTUATION = (".", "?", "!", "!!", " ?", "...")
+_UNSEGMENTED_TRAILING_PUNCTUATION = ("。", "？", "！", "?", "!", "…")  # ja, zh: never a space before it
+_ARABIC_TRAILING_PUNCTUATION = ("؟", ".", "!", " ؟", "...")
+_ARABIC_LETTER = regex.compile(r"\p{Arabic}")
+_LETTER = regex.compile(r"\p{L}")
+# normalize_phrasing drops these at the end (ASCII, full-width and Arabic sentence ends)
+_SENTENCE_END = ".!? 。？！؟"
 
 # Relative session-start weights per UTC hour: quiet nights, busy mornings and evenings.
 _HOURLY_ACTIVITY = np.array(
@@ -358,8 +371,9 @@ def derive_seed(*parts: object) -> int:
 
 
 def normalize_phrasing(text: str) -> str:
-    """What the simulated NLU keys on: casefolded, single-spaced, without trailing punctuation."""
-    return " ".join(text.casefold().split()).rstrip(".!? ")
+    """What the simulated NLU keys on: casefolded, single-spaced, without trailing punctuation (ASCII,
+    full-width or Arabic). No space is added: ja and zh text stays without spaces between words."""
+    return " ".join(text.casefold().split()).rstrip(_SENTENCE_END)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -522,6 +536,8 @@ class LocaleWorld:
         self.seed = seed
         self.config = config
         self.carriers = [_carrier(i, record) for i, record in enumerate(records)]
+        sample = "".join(text for carrier in self.carriers[:500] for text, _ in carrier.pieces)
+        self.trailing_punctuation = _trailing_punctuation(sample)  # by the locale's writing system
         self._scenario_of_intent = {c.intent: c.scenario for c in self.carriers}
         self.scenarios = sorted(set(self._scenario_of_intent.values()))
         self._scenario_index = {s: i for i, s in enumerate(self.scenarios)}
@@ -1138,7 +1154,10 @@ def _surface_forms(rows: _Rows, world: LocaleWorld, rng: np.random.Generator, te
     digits_allowed = world.locale.startswith("en")
     for row, hidden in zip(changed.tolist(), embedded[changed].tolist()):
         pieces = world.phrasings[rows.phrasing[row]].pieces
-        pieces = _embed_hostile_chars(pieces, text_rng) if hidden else _add_noise(pieces, text_rng, digits_allowed)
+        if hidden:
+            pieces = _embed_hostile_chars(pieces, text_rng)
+        else:
+            pieces = _add_noise(pieces, text_rng, digits_allowed, world.trailing_punctuation)
         texts.append("".join(p for p, _ in pieces))
         slots.append(_slots_of(pieces))
 
@@ -1147,7 +1166,12 @@ def _surface_forms(rows: _Rows, world: LocaleWorld, rng: np.random.Generator, te
     return _Surfaces(codes, changed, texts, slots, interrupted)
 
 
-def _add_noise(pieces: Pieces, rng: random.Random, digits_allowed: bool) -> Pieces:
+def _add_noise(
+    pieces: Pieces, rng: random.Random, digits_allowed: bool, trailing: Sequence[str] = _TRAILING_PUNCTUATION
+) -> Pieces:
+    """Typing noise: number words as digits (en), extra spaces around or inside (never between words
+    of unsegmented scripts, which have no spaces), punctuation at the end (``trailing``, by script) and
+    casing; text without cased letters (ja, zh, ar) gets punctuation where casing would change nothing."""
     noisy = list(pieces)
     applied = False
     if digits_allowed and rng.random() < 0.3:
@@ -1158,11 +1182,27 @@ def _add_noise(pieces: Pieces, rng: random.Random, digits_allowed: bool) -> Piec
         noisy = _add_spacing(noisy, rng)
         applied = True
     if rng.random() < 0.45:
-        noisy.append((rng.choice(_TRAILING_PUNCTUATION), None))
+        noisy.append((rng.choice(trailing), None))
         applied = True
-    if not applied or rng.random() < 0.5:
+    if not applied and _caseless(noisy):
+        noisy.append((rng.choice(trailing), None))
+    elif not applied or rng.random() < 0.5:
         noisy = _recase(noisy, rng)
     return tuple(noisy)
+
+
+def _caseless(pieces: Sequence[tuple[str, str | None]]) -> bool:
+    """No letter with an upper and a lower case (Han, kana, Arabic, ...): recasing changes nothing."""
+    return all(text.upper() == text.lower() for text, _ in pieces)
+
+
+def _trailing_punctuation(text: str) -> tuple[str, ...]:
+    """The sentence-end punctuation users of this writing system type (``text``: a locale's seed text)."""
+    if is_unsegmented(text):
+        return _UNSEGMENTED_TRAILING_PUNCTUATION
+    if 2 * len(_ARABIC_LETTER.findall(text)) > len(_LETTER.findall(text)):
+        return _ARABIC_TRAILING_PUNCTUATION
+    return _TRAILING_PUNCTUATION
 
 
 def _embed_hostile_chars(pieces: Pieces, rng: random.Random) -> Pieces:
@@ -1366,7 +1406,8 @@ class _LogDefects:
 
     def _long_utterance(self) -> str:
         top = self.world.goals[self.world.ranked_goals[0]]
-        words = "".join(p for p, _ in self.world.carriers[top.own_carrier].pieces) + " "
+        words = "".join(p for p, _ in self.world.carriers[top.own_carrier].pieces)
+        words += "" if is_unsegmented(words) else " "  # pasted again and again, spaced as the script is
         return (words * (LONG_UTTERANCE_CHARS // len(words) + 1))[:LONG_UTTERANCE_CHARS]
 
 

@@ -13,6 +13,7 @@ from importlib import resources
 import numpy as np
 import pyarrow as pa
 import pytest
+import regex
 
 from miner import simulation as sim
 from schemas.interactions import INTERACTIONS, STATUSES
@@ -35,8 +36,8 @@ ALARM_RECORDS = [
 ]
 
 
-def _shipped(name: str) -> list[dict]:
-    path = resources.files("miner").joinpath("data", "massive", name)
+def _shipped(name: str, folder: str = "massive") -> list[dict]:
+    path = resources.files("miner").joinpath("data", folder, name)
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         return [json.loads(line) for line in lines]
 
@@ -372,6 +373,22 @@ def test_noise_changes_the_surface_but_not_the_read(rows):
             reads_by_goal_outcome[(row["goal_id"], key)].add(by_id[row["event_id"]]["intent"])
     # a normalized phrasing of a goal always gets the same interpretation, whatever the noise
     assert all(len(intents) == 1 for intents in reads_by_goal_outcome.values())
+
+
+def test_a_japanese_batch_keeps_words_unspaced_and_its_noise_and_stop_words_japanese():
+    world = sim.LocaleWorld("ja-JP", _shipped("ja-JP.valid.jsonl.gz", "xsid"), seed=7, config=SMALL)
+    truth = sim.simulate_batch(world, sim.BatchSpec("ja-JP", 0, 300), DAY).truth.to_pylist()
+    utterances = [r["utterance"] for r in truth if r["utterance"]]
+    cjk = r"[\p{Han}\p{Hiragana}\p{Katakana}\u30fc]"
+    spaced = regex.compile(cjk + r"\s+" + cjk)
+
+    assert len(utterances) > 1000
+    assert not [u for u in utterances if spaced.search(u)]  # no space between CJK characters, noise included
+    noisy = [r["utterance"] for r in truth if r["surface"] == "noisy"]
+    # full-width sentence ends, never the ASCII "." or "..." of Latin-script locales
+    assert any(u.rstrip().endswith(("。", "？", "！")) for u in noisy) and not any(u.endswith(".") for u in noisy)
+    stops = {r["utterance"].strip(" \t。？！?!…") for r in truth if r["role"] == "stop"}
+    assert stops and stops <= set(sim.STOP_WORDS["ja-JP"])
 
 
 def test_sessions_cross_midnight_and_some_users_have_no_device(run):
