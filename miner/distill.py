@@ -36,31 +36,32 @@ ISOLATED_CHARACTERS = r"[\p{Han}\p{Hiragana}\p{Katakana}]"
 class Example:
     text: str
     pivot: str  # the text whose teacher embedding is the target: the English source, or the text itself
+    corpus: str = ""  # where it comes from, for reports
 
 
 @dataclass(frozen=True)
 class DistillConfig:
-    vocab_size: int = 32_000
+    vocab_size: int = 32_000  # at most: the trainer stops when the text has no more pieces to give
     dimension: int = 256
     epochs: int = 12
     batch_size: int = 256
     learning_rate: float = 0.02
     temperature: float = 0.05
     contrastive_weight: float = 1.0
+    # Translation retrieval compares two student vectors: an InfoNCE term between each translation and
+    # its English source, both encoded by the student, aligns them directly.
+    pair_weight: float = 1.0
     parallel_repeats: int = 4  # translated examples are scarce: each is seen this many times per epoch
     seed: int = 13
 
 
 def build_tokenizer(texts: Sequence[str], vocab_size: int):
     """A Unigram tokenizer trained on `texts`: NFKC, lower case, punctuation removed, SentencePiece-style
-    word boundaries, so that scripts written without spaces (Han, kana, Thai) are segmented into learned
-    pieces rather than split at spaces that are not there."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    word boundaries, Han and kana characters as single tokens (see ISOLATED_CHARACTERS)."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.Unigram())
-    tokenizer.normalizer = normalizers.Sequence(
-        [normalizers.NFKC(), normalizers.Lowercase(), normalizers.Replace(Regex(PUNCTUATION_PATTERN), " ")]
-    )
+    tokenizer.normalizer = _normalizer()
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.Metaspace(), pre_tokenizers.Split(Regex(ISOLATED_CHARACTERS), behavior="isolated")]
     )
@@ -71,6 +72,15 @@ def build_tokenizer(texts: Sequence[str], vocab_size: int):
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     return tokenizer
+
+
+def _normalizer():
+    from tokenizers import Regex, normalizers
+
+    return normalizers.Sequence(
+        [normalizers.NFKC(), normalizers.Lowercase(), normalizers.Replace(Regex(PUNCTUATION_PATTERN), " "),
+         normalizers.Replace(Regex(r"\s+"), " "), normalizers.Strip()]
+    )
 
 
 def token_texts(tokenizer) -> list[str]:
@@ -129,13 +139,15 @@ def distill(
 ):
     """Train the student; returns (StaticEmbedding module, training history)."""
     import torch
-    from sentence_transformers.models import StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
+    if not examples:
+        raise ValueError("no training examples")
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     texts = list(dict.fromkeys(example.text for example in examples))
-    log(f"tokenizer: Unigram, {config.vocab_size:,} pieces, over {len(texts):,} distinct texts")
     tokenizer = build_tokenizer(texts, config.vocab_size)
+    log(f"tokenizer: Unigram, {tokenizer.get_vocab_size():,} pieces, from {len(texts):,} distinct texts")
 
     pivots = list(dict.fromkeys(example.pivot for example in examples))
     log(f"teacher targets for {len(pivots):,} distinct pivots")
@@ -178,14 +190,18 @@ def distill(
     return module, history
 
 
+def _encode(embedding, token_ids: list[list[int]]):
+    import torch
+
+    offsets = torch.tensor(np.cumsum([0] + [len(ids) for ids in token_ids[:-1]]), dtype=torch.long)
+    return embedding(torch.tensor([token for ids in token_ids for token in ids], dtype=torch.long), offsets)
+
+
 def _batch_loss(embedding, batch, text_ids, pivot_index, targets, config: DistillConfig):
     import torch
     import torch.nn.functional as functional
 
-    token_ids = [text_ids[example.text] for example in batch]
-    offsets = torch.tensor(np.cumsum([0] + [len(ids) for ids in token_ids[:-1]]), dtype=torch.long)
-    flat = torch.tensor([token for ids in token_ids for token in ids], dtype=torch.long)
-    students = embedding(flat, offsets)
+    students = _encode(embedding, [text_ids[example.text] for example in batch])
     rows = torch.tensor([pivot_index[example.pivot] for example in batch], dtype=torch.long)
     batch_targets = targets[rows]
     distance = ((students - batch_targets) ** 2).sum(dim=1).mean()
@@ -194,4 +210,17 @@ def _batch_loss(embedding, batch, text_ids, pivot_index, targets, config: Distil
     same_pivot = rows[:, None] == rows[None, :]
     logits = logits.masked_fill(same_pivot & ~torch.eye(len(batch), dtype=torch.bool), float("-inf"))
     contrastive = functional.cross_entropy(logits, torch.arange(len(batch)))
-    return distance + config.contrastive_weight * contrastive
+    loss = distance + config.contrastive_weight * contrastive
+    translated = [index for index, example in enumerate(batch) if example.pivot != example.text]
+    if config.pair_weight and len(translated) > 1:
+        sources = _encode(embedding, [text_ids[batch[index].pivot] for index in translated])
+        pair_rows = rows[translated]
+        pair_logits = functional.normalize(students[translated], dim=1) @ functional.normalize(sources, dim=1).T
+        pair_logits = pair_logits / config.temperature
+        same = pair_rows[:, None] == pair_rows[None, :]
+        pair_logits = pair_logits.masked_fill(same & ~torch.eye(len(translated), dtype=torch.bool), float("-inf"))
+        labels = torch.arange(len(translated))
+        loss = loss + config.pair_weight * (
+            functional.cross_entropy(pair_logits, labels) + functional.cross_entropy(pair_logits.T, labels)
+        ) / 2
+    return loss

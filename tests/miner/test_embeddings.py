@@ -1,6 +1,6 @@
 import numpy as np
 
-from miner.embeddings import default_model_path, embed_texts, vectors_to_arrow
+from miner.embeddings import embed_texts, vectors_to_arrow
 
 
 def test_vectors_to_arrow_keeps_rows_and_handles_empty_input():
@@ -13,7 +13,7 @@ def test_embed_texts_gives_unit_vectors_from_the_offline_model(spark):
     texts = spark.createDataFrame(
         [("wake me up at seven am",), ("set an alarm for seven am",), ("play some jazz",)], "text string"
     )
-    vectors = {r["text"]: np.array(r["embedding"]) for r in embed_texts(texts, default_model_path()).collect()}
+    vectors = {r["text"]: np.array(r["embedding"]) for r in embed_texts(texts, "").collect()}
     assert sorted(vectors) == ["play some jazz", "set an alarm for seven am", "wake me up at seven am"]
     assert all(v.shape == (384,) and abs(np.linalg.norm(v) - 1) < 1e-4 for v in vectors.values())
     alarm = vectors["wake me up at seven am"]
