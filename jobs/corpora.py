@@ -36,6 +36,8 @@ def read_massive(root: Path, locale: str, partitions: Iterable[str]) -> list[Sen
     files = [folder / f"{locale}.{partition}.jsonl" for partition in sorted(wanted)]
     if not all(path.exists() for path in files):
         files = [folder / f"{locale}.jsonl"]
+    if not files[0].exists():
+        raise FileNotFoundError(f"no MASSIVE {locale} file for {sorted(wanted)} under {folder}")
     sentences = []
     for path in files:
         with path.open(encoding="utf-8") as lines:
