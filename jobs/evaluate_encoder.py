@@ -112,7 +112,7 @@ def evaluate_paws_x(encoders: dict, root: Path) -> dict:
     return results
 
 
-def measure_throughput(encoders: dict, root: Path, model: str) -> dict:
+def measure_throughput(encoders: dict, root: Path) -> dict:
     texts = list(dict.fromkeys(s.text for s in corpora.read_massive(root, "en-US", ["test"])))
     results = {}
     for name in encoders:
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> dict:
         "encoders": {name: LABELS[name] for name in encoders},
         "retrieval": evaluate_retrieval(encoders, retrieval_sets(args.data)),
         "paws_x": evaluate_paws_x(encoders, args.data),
-        "throughput": measure_throughput(encoders, args.data, args.model),
+        "throughput": measure_throughput(encoders, args.data),
     }
     if args.miner_eval:
         report["miner"] = json.loads(args.miner_eval.read_text(encoding="utf-8"))

@@ -80,6 +80,7 @@ def seed_records(data_root: Path, locale: str) -> list[dict]:
 
 
 def write_reproducible_gzip(records: Sequence[dict], path: Path) -> None:
+    """JSON lines, gzip without a timestamp: the same records always give the same bytes."""
     payload = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
         gz.write(payload)

@@ -17,9 +17,10 @@ Usage: python tools/ship_massive_subset.py [--source DIR] [--dest DIR]
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 from pathlib import Path
+
+from jobs.seed_data import write_reproducible_gzip  # one writer for every shipped seed file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "massive" / "1.1"
@@ -47,12 +48,6 @@ def read_subset(source: Path, partition: str | None) -> list[dict]:
             if partition is None or record["partition"] == partition:
                 records.append({field: record[field] for field in KEPT_FIELDS})
     return records
-
-
-def write_reproducible_gzip(records: list[dict], dest: Path) -> None:
-    payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
-    with dest.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-        gz.write(payload)
 
 
 def main(argv: list[str] | None = None) -> int:
