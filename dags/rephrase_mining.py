@@ -97,6 +97,9 @@ PARAMS = {
         DEFAULTS.top_phrasings_per_goal, "integer", "phrasings paired per goal", minimum=2
     ),
     "embedding_model": _param(DEFAULTS.embedding_model, "string", "sentence-transformers folder; empty: packaged"),
+    "embedding_cache": _param(
+        DEFAULTS.embedding_cache, "string", "persistent embedding cache (model, text); empty: ROOT/embedding_cache"
+    ),
     "locales": Param(
         list(DEFAULTS.locales), type="array", items={"type": "string"},
         description="locales a run may emit (validated); empty: any",

@@ -71,6 +71,8 @@ def run_stage(spark, stage: Stage, values: dict, log, label: str = "") -> dict:
     clock = time.monotonic()
     prefix = f"[{label + ' ' if label else ''}{stage.name}]"
     log(f"{prefix} running")
+    # The stage's Spark jobs carry its name: in the Spark UI, and for the benchmark's shuffle accounting.
+    spark.sparkContext.setJobGroup(stage.name, f"rephrase-miner {prefix[1:-1]}")
     stats = module.run(spark, module.parse_args(stage.argv(values)))
     elapsed = time.monotonic() - clock
     record_elapsed(values["out"], stage.name, elapsed)

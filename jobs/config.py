@@ -33,6 +33,8 @@ class RunConfig:
     rephrase_window_seconds: float = REPHRASE_WINDOW_SECONDS
     max_following_turns: int = MAX_FOLLOWING_TURNS
     embedding_model: str = ""
+    # Directory (or URI) of the persistent embedding cache; "" = none (`daily` and the DAG default to ROOT's).
+    embedding_cache: str = ""
     min_users: int = MIN_USERS
     top_phrasings_per_goal: int = TOP_PHRASINGS_PER_GOAL
     shuffle_partitions: int = 8

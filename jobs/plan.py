@@ -33,10 +33,18 @@ def days_to_mine(logs: str, root: str, ds: str, late_days: int) -> list[str]:
     return late + [ds]
 
 
+def embedding_cache_dir(root: str, config: RunConfig) -> str:
+    """Scheduled runs keep an embedding cache by default, so that each day embeds only its new texts."""
+    return config.embedding_cache or posixpath.join(root, "embedding_cache")
+
+
 def day_values(days: list[str], logs: str, root: str, config: RunConfig, run_id: str) -> list[dict]:
     """Per day, the values its mining stages' arguments are built from (`Stage.argv`)."""
     return [
-        {**config.as_dict(), "day": day, "logs": logs_for_day(logs, day), "out": day_dir(root, day), "run_id": run_id}
+        {
+            **config.as_dict(), "embedding_cache": embedding_cache_dir(root, config), "day": day,
+            "logs": logs_for_day(logs, day), "out": day_dir(root, day), "run_id": run_id,
+        }
         for day in days
     ]
 

@@ -1,33 +1,38 @@
 """Stage 3, multiturn rephrases: candidate pairs within sessions, their features and rephrase probability.
 
     spark-submit jobs/rephrases.py --out OUT_DIR [--rephrase-window-seconds S] [--max-following-turns N]
-        [--embedding-model PATH]
+        [--embedding-model PATH] [--embedding-cache DIR]
 
 Reads OUT/sessions; writes OUT/texts (each distinct utterance normalized once), OUT/embeddings (each
 distinct normalized text embedded once), OUT/candidates, OUT/outcomes (per-turn defects, for the chain)
-and OUT/_stats/rephrases.json.
+and OUT/_stats/rephrases.json. With --embedding-cache, only texts that no earlier run embedded with the same
+model are embedded; they are added to the cache as a new folder, renamed into place when complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import posixpath
+import uuid
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import write_json
+from jobs.storage import exists, move, write_json
 from miner.candidates import (
     MAX_FOLLOWING_TURNS,
     REPHRASE_WINDOW_SECONDS,
+    could_carry_evidence,
     following_turn_pairs,
-    pair_features,
     scored_candidates,
     with_normalized_text,
+    with_pair_features,
 )
 from miner.aggregate import turn_outcomes
-from miner.embeddings import embed_texts
+from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
+from miner.models import model_fingerprint
 from miner.text import normalized_utterances
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
@@ -47,37 +52,77 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="'multilingual' (default when empty: the packaged static encoder), 'minilm' (all-MiniLM-L6-v2, "
              "English only) or a local SentenceTransformer folder",
     )
+    parser.add_argument(
+        "--embedding-cache", default="",
+        help="persistent embedding cache directory (or URI), keyed by model and text; empty: no cache",
+    )
     return parser.parse_args(argv)
+
+
+def spread(df: DataFrame) -> DataFrame:
+    """Every core gets a share of a Python-heavy step: adaptive execution would otherwise coalesce a small
+    distinct set into one task, and one Python worker, on one core."""
+    return df.repartition(max(2, df.sparkSession.sparkContext.defaultParallelism))
+
+
+def _read_cache(spark: SparkSession, model_dir: str) -> DataFrame:
+    if not exists(model_dir):
+        return spark.createDataFrame([], EMBEDDINGS.spark_schema)
+    # One folder per run that added texts; none is a partition.
+    reader = spark.read.schema(EMBEDDINGS.spark_schema).option("recursiveFileLookup", "true")
+    return reader.parquet(model_dir).select(*EMBEDDINGS.column_names)
+
+
+def write_embeddings(spark: SparkSession, texts_df: DataFrame, args: argparse.Namespace) -> dict:
+    """OUT/embeddings for the run's distinct texts, each embedded at most once, through the cache if any."""
+    embeddings_path = dataset_path(args.out, "embeddings")
+    distinct_texts_df = spread(texts_df.select("text").distinct())
+    if not args.embedding_cache:
+        write_dataset(embed_texts(distinct_texts_df, args.embedding_model), embeddings_path, EMBEDDINGS)
+        embedded = read_dataset(spark, embeddings_path, EMBEDDINGS).count()
+        return {"embedded_texts": embedded, "cache_hits": None}
+
+    model_dir = posixpath.join(args.embedding_cache, model_fingerprint(args.embedding_model))
+    batch = uuid.uuid4().hex
+    staged = posixpath.join(args.embedding_cache, "_staging", batch)  # never read until renamed into place
+    new_df = embed_texts(distinct_texts_df.transform(uncached_texts, _read_cache(spark, model_dir)), args.embedding_model)
+    write_dataset(new_df, staged, EMBEDDINGS)
+    embedded = read_dataset(spark, staged, EMBEDDINGS).count()
+    move(staged, posixpath.join(model_dir, f"batch-{batch}"))
+    write_dataset(
+        distinct_texts_df.transform(cached_embeddings, _read_cache(spark, model_dir)), embeddings_path, EMBEDDINGS
+    )
+    total = read_dataset(spark, embeddings_path, EMBEDDINGS).count()
+    return {"embedded_texts": embedded, "cache_hits": total - embedded}
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     sessions_df = read_dataset(spark, dataset_path(args.out, "sessions"), SESSIONS)
 
     texts_path = dataset_path(args.out, "texts")
-    write_dataset(sessions_df.select("utterance").distinct().transform(normalized_utterances), texts_path, TEXTS)
+    write_dataset(
+        spread(sessions_df.select("utterance").distinct()).transform(normalized_utterances), texts_path, TEXTS
+    )
     texts_df = read_dataset(spark, texts_path, TEXTS)
 
-    embeddings_path = dataset_path(args.out, "embeddings")
-    write_dataset(embed_texts(texts_df.select("text").distinct(), args.embedding_model), embeddings_path, EMBEDDINGS)
-    embeddings_df = read_dataset(spark, embeddings_path, EMBEDDINGS)
+    embedding_stats = write_embeddings(spark, texts_df, args)
+    embeddings_df = read_dataset(spark, dataset_path(args.out, "embeddings"), EMBEDDINGS)
 
-    pairs_df = (
-        sessions_df.transform(with_normalized_text, texts_df)
-        .transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
+    # Both the candidates and the per-turn outcomes need every turn with its normalized text.
+    turns_df = sessions_df.transform(with_normalized_text, texts_df).persist(StorageLevel.MEMORY_AND_DISK)
     candidates_path = dataset_path(args.out, "candidates")
     write_dataset(
-        scored_candidates(pairs_df, pair_features(pairs_df, embeddings_df), args.rephrase_window_seconds),
+        turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)
+        .transform(could_carry_evidence)
+        .transform(with_pair_features, embeddings_df)
+        .transform(scored_candidates, args.rephrase_window_seconds),
         candidates_path, CANDIDATES, partition_by=("locale",),
     )
-    pairs_df.unpersist()
-
     candidates_df = read_dataset(spark, candidates_path, CANDIDATES)
     write_dataset(
-        turn_outcomes(sessions_df.transform(with_normalized_text, texts_df), candidates_df),
-        dataset_path(args.out, "outcomes"), OUTCOMES, partition_by=("locale",),
+        turn_outcomes(turns_df, candidates_df), dataset_path(args.out, "outcomes"), OUTCOMES, partition_by=("locale",)
     )
+    turns_df.unpersist()
 
     totals = candidates_df.agg(
         F.count("*").alias("candidates"),
@@ -87,7 +132,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     ).first()
     stats = {
         "texts": texts_df.count(),
-        "embedded_texts": embeddings_df.count(),
+        "distinct_texts": embeddings_df.count(),
+        **embedding_stats,
         "embedding_model": args.embedding_model or "multilingual (packaged)",
         **{key: int(value) for key, value in totals.asDict().items()},
     }

@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 from rapidfuzz import fuzz, process
 
+from miner.embeddings import vectors_from_binary
 from miner.defaults import MAX_FOLLOWING_TURNS, REPHRASE_WINDOW_SECONDS
 from miner.text import is_unsegmented, normalize
 from schemas.candidates import CANDIDATES
 from schemas.contract import Column as Field
-from schemas.contract import Contract
 from schemas.interactions import FRICTION_STATUSES
-from schemas.types import FLOAT32, STRING, STRING_LIST
+from schemas.types import FLOAT32
 
 LOW_CONFIDENCE = 0.5
 # A success that the user corrects this fast was not one.
@@ -103,21 +104,17 @@ def following_turn_pairs(
     )
 
 
-# --- pair features, computed once per distinct (source, target, target slot values) -------------------
+# --- pair features, computed in Arrow batches on the pairs themselves ----------------------------------
+# Distinct (source, target) pairs are nearly as many as the pairs in real traffic, so deduplicating them
+# and joining the features back would cost two shuffles and save almost no scoring.
 
-# Internal to this stage (never written), but declared once all the same, for both Spark and Arrow.
-PAIR_FEATURES = Contract(
-    name="pair_features",
-    doc="Similarity features of one distinct (source, target, target slot values).",
-    columns=(
-        Field("source", STRING, False, "normalized source text"),
-        Field("target", STRING, False, "normalized target text"),
-        Field("slot_values", STRING_LIST, False, "the target's slot values, sorted"),
-        Field("lexical_similarity", FLOAT32, False, "rapidfuzz token-set ratio / 100"),
-        Field("semantic_similarity", FLOAT32, False, "cosine of the embeddings; 0 where one is missing"),
-        Field("slot_overlap", FLOAT32, True, "share of slot values found in the source; null without slots"),
-    ),
+FEATURE_FIELDS = (
+    Field("lexical_similarity", FLOAT32, False, "rapidfuzz token-set ratio / 100"),
+    Field("semantic_similarity", FLOAT32, False, "cosine of the embeddings; 0 where one is missing"),
+    Field("slot_overlap", FLOAT32, True, "share of slot values found in the source; null without slots"),
 )
+# What the Arrow function reads and returns; internal to this stage, declared once for Spark and Arrow.
+_FEATURE_INPUT = ("source", "source_lexical", "target_lexical", "slot_values", "source_embedding", "target_embedding")
 
 
 def slot_overlap(source_text: str, slot_values: list[str]) -> float | None:
@@ -132,10 +129,6 @@ def slot_overlap(source_text: str, slot_values: list[str]) -> float | None:
     return found / len(values)
 
 
-def _unit_vectors(column: pa.ListArray) -> np.ndarray:
-    return column.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(column), -1)
-
-
 def _rowwise_cosine(batch: pa.RecordBatch, left: str, right: str) -> np.ndarray:
     """Dot products of unit vectors, row by row; 0 where either embedding is missing."""
     result = np.zeros(batch.num_rows, dtype=np.float32)
@@ -143,58 +136,73 @@ def _rowwise_cosine(batch: pa.RecordBatch, left: str, right: str) -> np.ndarray:
     present = pc.and_(a.is_valid(), b.is_valid())
     if pc.any(present).as_py():
         rows = np.flatnonzero(present.to_numpy(zero_copy_only=False))
-        result[rows] = np.einsum("ij,ij->i", _unit_vectors(a.filter(present)), _unit_vectors(b.filter(present)))
+        left, right = vectors_from_binary(a.filter(present)), vectors_from_binary(b.filter(present))
+        result[rows] = np.einsum("ij,ij->i", left, right)
     return np.clip(result, -1.0, 1.0)
 
 
-def _pair_feature_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _feature_batches(batches: Iterator[pa.RecordBatch], kept: list[str]) -> Iterator[pa.RecordBatch]:
+    names = [*kept, *[f.name for f in FEATURE_FIELDS]]
     for batch in batches:
         lexical = process.cpdist(
             batch.column("source_lexical").to_pylist(),
             batch.column("target_lexical").to_pylist(),
             scorer=fuzz.token_set_ratio,
             dtype=np.float32,
+            workers=1,  # Spark already runs one Python worker per core
         ) / np.float32(100.0)
-        sources = batch.column("source").to_pylist()
         overlap = [
             slot_overlap(source, values)
-            for source, values in zip(sources, batch.column("slot_values").to_pylist())
+            for source, values in zip(batch.column("source").to_pylist(), batch.column("slot_values").to_pylist())
         ]
-        yield pa.RecordBatch.from_arrays(
-            [
-                batch.column("source"),
-                batch.column("target"),
-                batch.column("slot_values"),
-                pa.array(lexical, pa.float32()),
-                pa.array(_rowwise_cosine(batch, "source_embedding", "target_embedding"), pa.float32()),
-                pa.array(overlap, pa.float32()),
-            ],
-            schema=PAIR_FEATURES.arrow_schema,
-        )
+        features = [
+            pa.array(lexical, pa.float32()),
+            pa.array(_rowwise_cosine(batch, "source_embedding", "target_embedding"), pa.float32()),
+            pa.array(overlap, pa.float32()),
+        ]
+        yield pa.RecordBatch.from_arrays([batch.column(name) for name in kept] + features, names=names)
 
 
 def _slot_values(slots: Column) -> Column:
     return F.array_sort(F.coalesce(F.transform(slots, lambda s: s["value"]), F.array().cast("array<string>")))
 
 
-def pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
-    """Similarity features of each distinct (source, target, target slot values), vectorised in Arrow."""
+def could_carry_evidence(pairs_df: DataFrame) -> DataFrame:
+    """The pairs whose source can be a defect: friction, or a success that may be a silent failure.
+
+    Every other pair (a success followed, later or for the same intent, by something else) feeds nothing
+    downstream: a successful turn is a SUCCESS edge in the chain and votes for no label. Scoring only
+    these keeps the expensive features off most of the traffic.
+    """
+    maybe_silent = (
+        (F.col("source_status") == "success")
+        & (F.col("hop") == 1)
+        & (F.col("gap_s") <= SILENT_FAILURE_SECONDS)
+        & ~F.col("source_intent").eqNullSafe(F.col("target_intent"))
+    )
+    return pairs_df.where(is_friction(F.col("source_status"), F.col("source_confidence")) | maybe_silent)
+
+
+def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
+    """`pairs_df` plus lexical_similarity, semantic_similarity and slot_overlap, vectorised in Arrow."""
     source_embeddings = embeddings_df.select(
         F.col("text").alias("source"), F.col("embedding").alias("source_embedding")
     )
     target_embeddings = embeddings_df.select(
         F.col("text").alias("target"), F.col("embedding").alias("target_embedding")
     )
-    return (
-        pairs_df.select(
-            "source", "target", "source_lexical", "target_lexical",
-            _slot_values(F.col("target_slots")).alias("slot_values"),
-        )
-        .distinct()
+    with_inputs = (
+        pairs_df.withColumn("slot_values", _slot_values(F.col("target_slots")))
         .join(source_embeddings, on="source", how="left")
         .join(target_embeddings, on="target", how="left")
-        .mapInArrow(_pair_feature_batches, PAIR_FEATURES.spark_schema)
     )
+    kept = list(pairs_df.columns)
+    output = T.StructType(
+        [*[pairs_df.schema[name] for name in kept],
+         *[T.StructField(f.name, f.type.spark, f.nullable) for f in FEATURE_FIELDS]]
+    )
+    inputs = with_inputs.select(*kept, *[c for c in _FEATURE_INPUT if c not in kept])
+    return inputs.mapInArrow(lambda batches: _feature_batches(batches, kept), output)
 
 
 # --- turn-level signals and the score ---------------------------------------------------------------
@@ -241,13 +249,8 @@ def rephrase_probability(
     return 1.0 / (1.0 + F.exp(-z))
 
 
-def scored_candidates(
-    pairs_df: DataFrame, features_df: DataFrame, window_seconds: float = REPHRASE_WINDOW_SECONDS
-) -> DataFrame:
-    """Candidates with their features and rephrase probability, as `CANDIDATES` lays them out."""
-    with_features = pairs_df.withColumn("slot_values", _slot_values(F.col("target_slots"))).join(
-        features_df, on=["source", "target", "slot_values"], how="inner"
-    )
+def scored_candidates(with_features: DataFrame, window_seconds: float = REPHRASE_WINDOW_SECONDS) -> DataFrame:
+    """Pairs `with_pair_features` scored: flags and rephrase probability, as `CANDIDATES` lays them out."""
     friction = is_friction(F.col("source_status"), F.col("source_confidence"))
     silent = is_silent_failure(
         F.col("source_status"), F.col("source_intent"), F.col("target_intent"), F.col("hop"),

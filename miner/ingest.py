@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from miner.defaults import MAX_UTTERANCE_CHARS
@@ -86,25 +86,17 @@ def deduplicated_turns(checked_df: DataFrame) -> DataFrame:
     """Valid rows, one per event_id, with how many times it was delivered.
 
     Repeated deliveries are normally identical; when they differ, the earliest (then smallest) copy wins,
-    so the choice does not depend on file order.
+    so the choice does not depend on file order. One hash aggregation, not a sort of every row.
     """
     delivery_order = ["ts", "user_key", "device_key", "utterance", "status", "intent", "nlu_confidence"]
-    by_event = Window.partitionBy("event_id")
-    first_delivery = by_event.orderBy(*delivery_order).rowsBetween(
-        Window.unboundedPreceding, Window.currentRow
-    )
-    all_deliveries = by_event.orderBy(*delivery_order).rowsBetween(
-        Window.unboundedPreceding, Window.unboundedFollowing
-    )
+    others = [c for c in TURNS.column_names if c not in (*delivery_order, "event_id", "deliveries")]
+    # min over a struct compares field by field: the delivery order, then the remaining columns.
+    first_delivery = F.min(F.struct(*delivery_order, *others)).alias("first_delivery")
     return (
         checked_df.where(F.col("reason").isNull())
-        .withColumns(
-            {
-                "delivery_rank": F.row_number().over(first_delivery),
-                "deliveries": F.count(F.lit(1)).over(all_deliveries).cast("int"),
-                "locale": canonical_locale(F.col("locale")),
-            }
-        )
-        .where(F.col("delivery_rank") == 1)
+        .groupBy("event_id")
+        .agg(first_delivery, F.count(F.lit(1)).cast("int").alias("deliveries"))
+        .select("event_id", "first_delivery.*", "deliveries")
+        .withColumn("locale", canonical_locale(F.col("locale")))
         .select(*TURNS.column_names)
     )

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -30,3 +31,14 @@ def resolve_model_path(name: str) -> str:
         raise FileNotFoundError(f"embedding model {name!r} is neither a known name ({MULTILINGUAL}, {MINILM}) "
                                 "nor a local SentenceTransformer folder")
     return name
+
+
+def model_fingerprint(name: str) -> str:
+    """A short hash of the named model's files (its docs and Python files aside): the embedding cache's
+    key, so that new weights, a new tokenizer or a new configuration never reuse old vectors."""
+    root = Path(resolve_model_path(name))
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in (".md", ".py", ".pyc")):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

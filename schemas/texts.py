@@ -1,7 +1,7 @@
 """Per-run lookup tables of distinct texts: normalized forms and embeddings."""
 
 from schemas.contract import Column, Contract
-from schemas.types import FLOAT_VECTOR, STRING
+from schemas.types import FLOAT16_VECTOR, STRING
 
 TEXTS = Contract(
     name="texts",
@@ -15,9 +15,15 @@ TEXTS = Contract(
 
 EMBEDDINGS = Contract(
     name="embeddings",
-    doc="`OUT/embeddings/`: each distinct normalized text of the run, embedded once (unit length).",
+    doc=(
+        "`OUT/embeddings/`: each distinct normalized text of the run, embedded once (unit length). The "
+        "persistent embedding cache (`embedding_cache`) holds the same columns under one folder per model."
+    ),
     columns=(
         Column("text", STRING, False, "normalized text"),
-        Column("embedding", FLOAT_VECTOR, False, "unit-length sentence embedding"),
+        Column(
+            "embedding", FLOAT16_VECTOR, False,
+            "unit-length sentence embedding, little-endian float16 (`miner.embeddings.vectors_from_binary`)",
+        ),
     ),
 )

@@ -1,6 +1,7 @@
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
 from pyspark.sql import Row
 from pyspark.sql import types as T
@@ -9,10 +10,12 @@ from conftest import utc
 from miner.candidates import (
     WEIGHTS,
     following_turn_pairs,
-    pair_features,
+    could_carry_evidence,
     scored_candidates,
     slot_overlap,
+    with_pair_features,
 )
+from miner.embeddings import vectors_to_binary
 from schemas.candidates import CANDIDATES
 from schemas.sessions import SESSIONS
 
@@ -71,7 +74,7 @@ def test_slot_overlap(source, values, expected):
     assert slot_overlap(source, values) == expected
 
 
-def test_pair_features_are_computed_once_per_distinct_pair(spark):
+def test_pair_features_are_computed_for_every_pair_row(spark):
     pairs = spark.createDataFrame(
         [
             ("wake me at seven", "set an alarm for seven", "wake me at seven", "set an alarm for seven",
@@ -84,29 +87,31 @@ def test_pair_features_are_computed_once_per_distinct_pair(spark):
         "source string, target string, source_lexical string, target_lexical string, "
         "target_slots array<struct<name:string,value:string>>",
     )
+    vectors = {"wake me at seven": [1.0, 0.0], "set an alarm for seven": [0.6, 0.8], "東京の天気": [0.0, 1.0],
+               "東京の天気は": [0.0, 1.0], "play jazz": [1.0, 0.0]}
     embeddings = spark.createDataFrame(
-        [("wake me at seven", [1.0, 0.0]), ("set an alarm for seven", [0.6, 0.8]),
-         ("東京の天気", [0.0, 1.0]), ("東京の天気は", [0.0, 1.0]), ("play jazz", [1.0, 0.0])],
-        "text string, embedding array<float>",
+        [(text, vectors_to_binary(np.array([vector]))[0].as_py()) for text, vector in vectors.items()],
+        "text string, embedding binary",
     )
-    rows = sorted(pair_features(pairs, embeddings).collect(), key=lambda r: r["source"])
-    assert [(r["source"], r["slot_values"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 4),
-             r["slot_overlap"]) for r in rows] == [
-        ("play jazz", [], 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
-        ("wake me at seven", ["seven"], 0.5789, 0.6, 1.0),
-        ("東京の天気", [], 1.0, 1.0, None),  # character-level: every character of one is in the other
+    featured = with_pair_features(pairs, embeddings)
+    assert featured.columns == [*pairs.columns, "lexical_similarity", "semantic_similarity", "slot_overlap"]
+    rows = sorted(featured.collect(), key=lambda r: r["source"])
+    assert [(r["source"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 3), r["slot_overlap"])
+            for r in rows] == [
+        ("play jazz", 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
+        ("wake me at seven", 0.5789, 0.6, 1.0),
+        ("wake me at seven", 0.5789, 0.6, 1.0),  # a repeated pair keeps both rows
+        ("東京の天気", 1.0, 1.0, None),  # character-level: every character of one is in the other
     ]
 
 
-def features(source, target, semantic, lexical, overlap):
-    return (source, target, [], lexical, semantic, overlap)
-
-
 def candidate(source_event, target_event, source, target, hop, gap, source_status, source_intent,
-              target_status="success", target_intent="alarm_set", source_confidence=0.9):
+              target_status="success", target_intent="alarm_set", source_confidence=0.9,
+              semantic=0.7, lexical=0.7, overlap=None):
     return (
         "en-US", "s1", "u1", source_event, target_event, hop, float(gap), source, target, source, target,
         source_status, target_status, source_intent, target_intent, source_confidence, 0.9, None,
+        lexical, semantic, overlap,
     )
 
 
@@ -115,11 +120,8 @@ PAIR_COLUMNS = (
     "hop int, gap_s double, source string, target string, source_lexical string, target_lexical string, "
     "source_status string, target_status string, source_intent string, target_intent string, "
     "source_confidence float, target_confidence float, "
-    "target_slots array<struct<name:string,value:string>>"
-)
-FEATURE_COLUMNS = (
-    "source string, target string, slot_values array<string>, lexical_similarity float, "
-    "semantic_similarity float, slot_overlap float"
+    "target_slots array<struct<name:string,value:string>>, "
+    "lexical_similarity float, semantic_similarity float, slot_overlap float"
 )
 
 
@@ -138,7 +140,8 @@ def test_silent_failure_friction_and_topic_switch(spark):
             # the same pair 40 s later is an ordinary follow-up
             candidate("b1", "b2", "wake me at seven", "set an alarm for seven", 1, 40, "success", "alarm_query"),
             # a clear failure followed by a topic switch: dissimilar, no shared slots
-            candidate("c1", "c2", "wake me at seven", "play jazz", 1, 8, "error", None, target_intent="play_music"),
+            candidate("c1", "c2", "wake me at seven", "play jazz", 1, 8, "error", None, target_intent="play_music",
+                      semantic=0.1, lexical=0.0),
             # low confidence counts as friction
             candidate("d1", "d2", "wake me at seven", "set an alarm for seven", 1, 4, "success", "alarm_query",
                       source_confidence=0.2),
@@ -146,12 +149,7 @@ def test_silent_failure_friction_and_topic_switch(spark):
         ][:-1],
         PAIR_COLUMNS,
     )
-    feats = spark.createDataFrame(
-        [features("wake me at seven", "set an alarm for seven", 0.7, 0.7, None),
-         features("wake me at seven", "play jazz", 0.1, 0.0, None)],
-        FEATURE_COLUMNS,
-    )
-    rows = {r["source_event_id"]: r for r in scored_candidates(pairs, feats, window_seconds=60).collect()}
+    rows = {r["source_event_id"]: r for r in scored_candidates(pairs, window_seconds=60).collect()}
     assert set(rows["a1"].asDict()) == set(CANDIDATES.column_names)
     flags = {k: (r["is_friction"], r["is_silent_failure"], r["target_succeeded"]) for k, r in rows.items()}
     assert flags == {
@@ -164,3 +162,23 @@ def test_silent_failure_friction_and_topic_switch(spark):
     assert rows["b1"]["rephrase_probability"] == pytest.approx(expected_probability(0.7, 0.7, 0.5, 0, 1, 40), rel=1e-6)
     assert rows["c1"]["rephrase_probability"] == pytest.approx(expected_probability(0.1, 0.0, 0.5, 1, 1, 8), rel=1e-6)
     assert rows["c1"]["rephrase_probability"] < 0.5 < rows["a1"]["rephrase_probability"]
+
+
+def test_only_pairs_from_a_possible_defect_are_scored(spark):
+    pairs = spark.createDataFrame(
+        [
+            candidate("a1", "a2", "wake me at seven", "set an alarm", 1, 4, "success", "alarm_query"),  # maybe silent
+            candidate("b1", "b2", "wake me at seven", "set an alarm", 1, 40, "success", "alarm_query"),  # too late
+            candidate("c1", "c2", "wake me at seven", "set an alarm", 2, 4, "success", "alarm_query"),  # not next
+            candidate("e1", "e2", "wake me at seven", "set an alarm", 1, 4, "success", "alarm_set"),  # same intent
+            candidate("f1", "f2", "wake me at seven", "set an alarm", 3, 50, "error", None),  # friction
+            candidate("g1", "g2", "wake me at seven", "set an alarm", 2, 30, "success", "alarm_query",
+                      source_confidence=0.2),  # low confidence is friction
+            candidate("h1", "h2", "wake me at seven", "set an alarm", 1, 4, "success", None),  # null vs alarm_set
+            candidate("i1", "i2", "wake me at seven", "set an alarm", 1, 4, "success", None,
+                      target_intent=None),  # null = null: the same reading
+        ],
+        PAIR_COLUMNS,
+    )
+    kept = sorted(r["source_event_id"] for r in pairs.transform(could_carry_evidence).collect())
+    assert kept == ["a1", "f1", "g1", "h1"]

@@ -1,0 +1,130 @@
+"""Measuring one command: wall time, peak memory of its whole process tree, and Spark's shuffle bytes.
+
+Peak memory is the largest sum of resident set sizes over the command and all its descendants (the Spark
+JVM, its Python workers), sampled from /proc. Shuffle bytes come from Spark's event log, which the harness
+switches on through PYSPARK_SUBMIT_ARGS; jobs are attributed to the pipeline stage named by their job group
+(jobs.cli.run_stage sets it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_EVERY_S = 0.25
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            children[int(fields[1])].append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return children
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    children, total, stack = _children(), 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * _PAGE_BYTES
+        except (OSError, IndexError, ValueError):
+            pass
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+@dataclass
+class Measured:
+    returncode: int
+    wall_s: float
+    peak_rss_bytes: int
+    lines: list[tuple[float, str]] = field(default_factory=list)  # (seconds since start, stdout line)
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, tree RSS)
+
+    def peak_between(self, start_s: float, end_s: float) -> int:
+        inside = [rss for at, rss in self.samples if start_s <= at <= end_s]
+        return max(inside, default=0)
+
+
+def run_measured(argv: list[str], env: dict[str, str], log_file: Path, echo=print) -> Measured:
+    """Run argv, stream its output to log_file (and its progress lines to `echo`), sample its memory."""
+    clock = time.monotonic()
+    samples: list[tuple[float, int]] = []
+    lines: list[tuple[float, str]] = []
+    with open(log_file, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append((time.monotonic() - clock, tree_rss_bytes(process.pid)))
+                done.wait(SAMPLE_EVERY_S)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        for line in process.stdout:
+            log.write(line)
+            lines.append((time.monotonic() - clock, line.rstrip("\n")))
+            if line.startswith("["):
+                echo(f"    {line.rstrip()}")
+        returncode = process.wait()
+        done.set()
+        sampler.join()
+    wall = time.monotonic() - clock
+    return Measured(returncode, wall, max((rss for _, rss in samples), default=0), lines, samples)
+
+
+def spark_env(event_log_dir: Path, master: str = "local[2]", extra_conf: dict[str, str] | None = None) -> dict:
+    """The environment for a child that starts Spark from Python: event log on, the given master."""
+    event_log_dir.mkdir(parents=True, exist_ok=True)
+    conf = {
+        "spark.eventLog.enabled": "true",
+        "spark.eventLog.dir": event_log_dir.resolve().as_uri(),
+        "spark.eventLog.compress": "false",
+        **(extra_conf or {}),
+    }
+    args = " ".join(f"--conf {key}={value}" for key, value in conf.items())
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYSPARK_SUBMIT_ARGS": f"--master {master} {args} pyspark-shell"}
+
+
+def shuffle_bytes_by_group(event_log_dir: Path) -> dict[str, int]:
+    """Shuffle bytes written, per job group ('' for jobs outside any group), from the newest event log."""
+    logs = sorted(event_log_dir.iterdir(), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        return {}
+    # Spark 4 writes a rolling log by default: a folder of events_<n>_... files (and an appstatus file).
+    newest = logs[-1]
+    files = sorted(newest.glob("events_*"), key=lambda p: int(p.name.split("_")[1])) if newest.is_dir() else [newest]
+    stage_group: dict[int, str] = {}
+    written: dict[str, int] = defaultdict(int)
+    for file in files:
+        with open(file, encoding="utf-8") as events:
+            for line in events:
+                if '"SparkListenerJobStart"' in line:
+                    event = json.loads(line)
+                    group = (event.get("Properties") or {}).get("spark.jobGroup.id") or ""
+                    for stage_id in event.get("Stage IDs", []):
+                        stage_group.setdefault(stage_id, group)
+                elif '"SparkListenerTaskEnd"' in line and "Shuffle Bytes Written" in line:
+                    event = json.loads(line)
+                    metrics = (event.get("Task Metrics") or {}).get("Shuffle Write Metrics") or {}
+                    stage = stage_group.get(event["Stage ID"], "")
+                    written[stage] += int(metrics.get("Shuffle Bytes Written", 0))
+    return dict(written)
