@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate test venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data
+.PHONY: demo evaluate test venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
 
 venv: $(STAMP)
 
@@ -34,6 +34,15 @@ evaluate: demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The benchmark (bench/run.py, README "Benchmark"): simulated days of BENCH_SIZES turns through the pipeline,
+# the bare Spark job (0) and the single-process references (a) and (b), on local[2]; writes
+# bench/results/bench.json and bench.md. The three default sizes take about 45 minutes and 5 GB of scratch
+# space in BENCH_WORK (the simulated logs are kept there and reused).
+BENCH_WORK ?= /tmp/rephrase-miner-bench
+BENCH_SIZES ?= 100000 1000000 10000000
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --work $(BENCH_WORK) --results bench/results --sizes $(BENCH_SIZES)
 
 # A local Airflow (`airflow standalone`: scheduler, DAG processor, triggerer and API server, LocalExecutor,
 # SQLite in .airflow/) running dags/ on the demo logs; Spark tasks spark-submit to local[2]. Ctrl-C stops it.

@@ -9,8 +9,9 @@ each in its own process so that nothing is shared:
 - (0) the bare Spark job (bench/bare_job.py), the floor for any Spark pipeline over these logs;
 - (a) the evaluation's baseline (a) as one pyarrow/pandas process (bench/baseline_a.py);
 - (b) sentence-transformers paraphrase mining over all distinct utterances, where it fits.
-At the middle size it also runs the next day's logs against the persistent embedding cache the first day
-filled, and reports the cache hit rate. Results: RESULTS/bench.json and RESULTS/bench.md.
+At the middle size it also runs a second day's logs (another simulator seed: other users, other NLU errors,
+the same MASSIVE phrasings) against the persistent embedding cache the first day filled, and reports the
+cache hit rate. Results: RESULTS/bench.json and RESULTS/bench.md.
 """
 
 from __future__ import annotations
@@ -54,13 +55,13 @@ def _python() -> str:
     return sys.executable
 
 
-def simulate(work: Path, turns: int, day: dt.date) -> Path:
+def simulate(work: Path, turns: int, day: dt.date, seed: int = SEED) -> Path:
     """The logs of one simulated day of about `turns` turns, generated once and reused."""
-    folder = work / f"sim-{turns}-{day}"
+    folder = work / f"sim-{turns}-{day}-seed{seed}"
     if not (folder / "truth.parquet").exists():
         log(f"simulating {turns:,} turns for {day}")
         subprocess.run(
-            [_python(), "-m", "jobs.simulate", "--out", str(folder), "--turns", str(turns), "--seed", str(SEED),
+            [_python(), "-m", "jobs.simulate", "--out", str(folder), "--turns", str(turns), "--seed", str(seed),
              "--date", day.isoformat(), "--overwrite"],
             check=True, stdout=subprocess.DEVNULL,
         )
@@ -127,7 +128,7 @@ def measure_pipeline(work: Path, logs: Path, label: str, args: argparse.Namespac
         "peak_rss_bytes": measured.peak_rss_bytes,
         "shuffle_bytes": sum(shuffle.values()),
         "stages": stages,
-        "distinct_texts": rephrases["texts"],
+        "distinct_texts": rephrases["distinct_texts"],
         "embedded_texts": rephrases["embedded_texts"],
         "cache_hits": rephrases.get("cache_hits"),
     }
@@ -203,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 ["--max-texts", str(args.paraphrase_max_texts)],
             )
         if cache:
-            next_day = simulate(args.work, turns, DAY + dt.timedelta(days=1))
+            # Another seed: other users and other NLU errors over the same MASSIVE phrasings (the same seed
+            # on the next date would repeat the day's text exactly).
+            next_day = simulate(args.work, turns, DAY + dt.timedelta(days=1), SEED + 1)
             entry["next_day_cached"] = measure_pipeline(args.work, next_day, f"{turns}-next-day", args, cache)
         results["sizes"][str(turns)] = entry
         write_report(results, args.results)  # after every size: a long run keeps what it measured

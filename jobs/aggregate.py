@@ -2,7 +2,7 @@
 
     spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K]
 
-Reads OUT/outcomes, OUT/candidates and OUT/variants; writes OUT/pairs (rephrases and variants), OUT/labels
+Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings and OUT/variants; writes OUT/pairs (rephrases and variants), OUT/labels
 and OUT/_stats/aggregate.json.
 """
 
@@ -21,16 +21,16 @@ from miner.aggregate import (
     confirmed_candidates,
     failing_phrasings,
     intent_labels,
-    phrasing_reliability,
     rephrase_evidence,
     rephrase_pairs,
 )
 from miner.chain import transition_probabilities, user_transitions
-from miner.variants import goal_heads, goal_phrasings, one_pair_per_key, with_goal_heads
+from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
+from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
 
 STAGE = "aggregate"
 
@@ -46,14 +46,14 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     candidates_df = read_dataset(spark, dataset_path(args.out, "candidates"), CANDIDATES)
     outcomes_df = read_dataset(spark, dataset_path(args.out, "outcomes"), OUTCOMES)
     variants_df = read_dataset(spark, dataset_path(args.out, "variants"), PAIRS)
-    reliability_df = phrasing_reliability(outcomes_df).persist(StorageLevel.MEMORY_AND_DISK)
+    reliability_df = read_dataset(spark, dataset_path(args.out, "phrasings"), PHRASINGS)
     confirmed_df = confirmed_candidates(candidates_df, outcomes_df, reliability_df).persist(
         StorageLevel.MEMORY_AND_DISK
     )
     transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
 
     pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")
-    heads_df = goal_heads(goal_phrasings(outcomes_df), args.min_users)
+    heads_df = goal_heads(read_dataset(spark, dataset_path(args.out, "goal_phrasings"), GOAL_PHRASINGS), args.min_users)
     write_dataset(
         intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)).transform(
             with_goal_heads, heads_df
@@ -65,8 +65,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     write_dataset(
         one_pair_per_key(rephrases_df.unionByName(variants_df)), pairs_path, PAIRS, partition_by=("locale",)
     )
-    for cached_df in (reliability_df, confirmed_df):
-        cached_df.unpersist()
+    confirmed_df.unpersist()
 
     pairs_df = read_dataset(spark, pairs_path, PAIRS)
     stats = {

@@ -9,6 +9,12 @@ import time
 from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
+# Per-run lookup tables (a day's distinct texts with their embeddings) fit this: joined by broadcast, the
+# pairs they annotate are never shuffled for them.
+BROADCAST_JOIN_BYTES = 64 * 1024 * 1024
+# Local mode runs everything in the driver's JVM; Spark's 1 GiB default spills and collects garbage
+# needlessly at a million turns. A cluster sizes its driver and executors through spark-submit instead.
+LOCAL_DRIVER_MEMORY = "2g"
 
 
 def build_spark(app_name: str, master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
@@ -20,14 +26,16 @@ def build_spark(app_name: str, master: str | None = None, shuffle_partitions: in
     # Workers otherwise start whatever `python3` is on PATH, which lacks this environment's packages.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    if master is None or master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.autoBroadcastJoinThreshold", str(BROADCAST_JOIN_BYTES))
     )
+    if master is None or master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     if master:
         builder = builder.master(master)
     if shuffle_partitions:

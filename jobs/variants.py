@@ -2,7 +2,8 @@
 
     spark-submit jobs/variants.py --out OUT_DIR [--min-users K] [--top-phrasings-per-goal N]
 
-Reads OUT/outcomes; writes OUT/variants (pairs of kind `variant`) and OUT/_stats/variants.json.
+Reads OUT/outcomes; writes OUT/phrasings and OUT/goal_phrasings (per-phrasing aggregates, which the
+aggregate stage reads too), OUT/variants (pairs of kind `variant`) and OUT/_stats/variants.json.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from miner.aggregate import MIN_USERS, phrasing_reliability
 from miner.variants import TOP_PHRASINGS_PER_GOAL, goal_phrasings, variant_pairs
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
+from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
 
 STAGE = "variants"
 
@@ -31,11 +33,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     outcomes_df = read_dataset(spark, dataset_path(args.out, "outcomes"), OUTCOMES)
+    phrasings_path, goals_path = dataset_path(args.out, "phrasings"), dataset_path(args.out, "goal_phrasings")
+    write_dataset(phrasing_reliability(outcomes_df), phrasings_path, PHRASINGS)
+    write_dataset(goal_phrasings(outcomes_df), goals_path, GOAL_PHRASINGS)
     variants_path = dataset_path(args.out, "variants")
     write_dataset(
         variant_pairs(
-            goal_phrasings(outcomes_df), phrasing_reliability(outcomes_df), args.min_users,
-            args.top_phrasings_per_goal,
+            read_dataset(spark, goals_path, GOAL_PHRASINGS), read_dataset(spark, phrasings_path, PHRASINGS),
+            args.min_users, args.top_phrasings_per_goal,
         ),
         variants_path, PAIRS, partition_by=("locale",),
     )
