@@ -56,8 +56,9 @@ def user_transitions(outcomes_df: DataFrame) -> DataFrame:
 
 def transition_probabilities(user_transitions_df: DataFrame) -> DataFrame:
     """(locale, source, target, outcome, probability, users): user votes pooled and row-normalized."""
+    # user_transitions has one row per user and edge, so counting rows counts distinct users.
     pooled = user_transitions_df.groupBy("locale", "source", "target", "outcome").agg(
-        F.sum("weight").alias("votes"), F.count_distinct("user_key").alias("users")
+        F.sum("weight").alias("votes"), F.count(F.lit(1)).alias("users")
     )
     totals = pooled.groupBy("locale", "source").agg(F.sum("votes").alias("total_votes"))
     return (
