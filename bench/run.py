@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", nargs="+", type=int, default=list(DEFAULT_SIZES), help="turns per day")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--shuffle-partitions", type=int, default=8)
-    parser.add_argument("--paraphrase-max-texts", type=int, default=100_000)
+    parser.add_argument("--paraphrase-max-texts", type=int, default=150_000)
     parser.add_argument("--skip-references", action="store_true", help="only the pipeline (profiling)")
     return parser.parse_args(argv)
 

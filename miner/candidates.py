@@ -16,6 +16,7 @@ across many users.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -117,15 +118,20 @@ FEATURE_FIELDS = (
 _FEATURE_INPUT = ("source", "source_lexical", "target_lexical", "slot_values", "source_embedding", "target_embedding")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _slot_value_form(value: str) -> tuple[str, bool]:
+    """(normalized value, written without spaces); slot values repeat across turns, normalization is regex work."""
+    normalized = normalize(value) or ""
+    return normalized, is_unsegmented(normalized)
+
+
 def slot_overlap(source_text: str, slot_values: list[str]) -> float | None:
     """Share of the slot values that occur in the source text, as whole words where words are spaced."""
-    values = [v for v in (normalize(value) for value in slot_values) if v]
+    values = [form for form in (_slot_value_form(value) for value in slot_values) if form[0]]
     if not values:
         return None
     padded = f" {source_text} "
-    found = sum(
-        1 for v in values if (v in source_text if is_unsegmented(v) else f" {v} " in padded)
-    )
+    found = sum(1 for v, unsegmented in values if (v in source_text if unsegmented else f" {v} " in padded))
     return found / len(values)
 
 
