@@ -9,7 +9,7 @@ each in its own process so that nothing is shared:
 - (0) the bare Spark job (bench/bare_job.py), the floor for any Spark pipeline over these logs;
 - (a) the evaluation's baseline (a) as one pyarrow/pandas process (bench/baseline_a.py);
 - (b) sentence-transformers paraphrase mining over all distinct utterances, where it fits.
-At the middle size it also runs a second day's logs (another simulator seed: other users, other NLU errors,
+At 1M turns (else the middle of several sizes) it also runs a second day's logs (another simulator seed: other users, other NLU errors,
 the same MASSIVE phrasings) against the persistent embedding cache the first day filled, and reports the
 cache hit rate. Results: RESULTS/bench.json and RESULTS/bench.md.
 """
@@ -44,6 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shuffle-partitions", type=int, default=8)
     parser.add_argument("--paraphrase-max-texts", type=int, default=150_000)
     parser.add_argument("--skip-references", action="store_true", help="only the pipeline (profiling)")
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="keep the sizes of RESULTS/bench.json that this run does not measure (to measure sizes in turns)",
+    )
     return parser.parse_args(argv)
 
 
@@ -190,8 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     results = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine(),
                "master": args.master, "shuffle_partitions": args.shuffle_partitions, "sizes": {}}
+    previous = args.results / "bench.json"
+    if args.keep and previous.exists():
+        kept = json.loads(previous.read_text(encoding="utf-8"))
+        results["started_at"] = kept["started_at"]
+        results["sizes"] = {size: entry for size, entry in kept["sizes"].items() if int(size) not in args.sizes}
     clock = time.monotonic()
-    cache_size = sorted(args.sizes)[len(args.sizes) // 2] if len(args.sizes) > 1 else args.sizes[0]
+    middle = sorted(args.sizes)[len(args.sizes) // 2] if len(args.sizes) > 1 else None
+    cache_size = 1_000_000 if 1_000_000 in args.sizes else middle
     for turns in sorted(args.sizes):
         logs, label = simulate(args.work, turns, DAY), f"{turns}"
         cache = _fresh(args.work / f"cache-{turns}") if turns == cache_size else None

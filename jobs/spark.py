@@ -10,11 +10,12 @@ from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
 # Per-run lookup tables (a day's distinct texts with their embeddings) fit this: joined by broadcast, the
-# pairs they annotate are never shuffled for them.
-BROADCAST_JOIN_BYTES = 64 * 1024 * 1024
+# pairs they annotate are never shuffled for them. The estimate is the compressed Parquet size, several
+# times smaller than the table in memory, so a larger threshold runs the driver out of heap at 10M turns.
+BROADCAST_JOIN_BYTES = 32 * 1024 * 1024
 # Local mode runs everything in the driver's JVM; Spark's 1 GiB default spills and collects garbage
-# needlessly at a million turns. A cluster sizes its driver and executors through spark-submit instead.
-LOCAL_DRIVER_MEMORY = "2g"
+# needlessly at a million turns and runs out at ten million. A cluster sizes its driver and executors through spark-submit instead.
+LOCAL_DRIVER_MEMORY = "4g"
 
 
 def build_spark(app_name: str, master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
