@@ -6,10 +6,11 @@ from schemas.types import BOOL, FLOAT32, FLOAT64, INT32, SLOTS, STRING
 CANDIDATES = Contract(
     name="candidates",
     doc=(
-        "`OUT/candidates/`, Parquet partitioned by `locale`. Each turn paired with each of the next "
+        "`OUT/candidates/`, Parquet partitioned by `locale`. Each turn that can be a defect (friction, or a "
+        "success the next turn corrects within 15 s for another intent) paired with each of the next "
         "`max_following_turns` turns of its session that come within `rephrase_window_seconds`, with the "
-        "features that tell a rephrase from a topic switch and the resulting rephrase probability. Runaway "
-        "sessions (bots) give no candidates."
+        "features that tell a rephrase from a topic switch and the resulting rephrase probability. Pairs from "
+        "other turns feed nothing downstream and are not scored. Runaway sessions (bots) give no candidates."
     ),
     columns=(
         Column("locale", STRING, False, "canonical locale"),
