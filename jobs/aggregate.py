@@ -47,9 +47,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     outcomes_df = read_dataset(spark, dataset_path(args.out, "outcomes"), OUTCOMES)
     variants_df = read_dataset(spark, dataset_path(args.out, "variants"), PAIRS)
     reliability_df = read_dataset(spark, dataset_path(args.out, "phrasings"), PHRASINGS)
-    confirmed_df = confirmed_candidates(candidates_df, outcomes_df, reliability_df).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    # On disk only: read back, a memory-and-disk block is cached in memory again whole, which at ten million
+    # turns is more than the heap.
+    confirmed_df = confirmed_candidates(candidates_df, outcomes_df, reliability_df).persist(StorageLevel.DISK_ONLY)
     transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
 
     pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")

@@ -15,7 +15,6 @@ import argparse
 import posixpath
 import uuid
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -108,8 +107,10 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     embedding_stats = write_embeddings(spark, texts_df, args)
     embeddings_df = read_dataset(spark, dataset_path(args.out, "embeddings"), EMBEDDINGS)
 
-    # Both the candidates and the per-turn outcomes need every turn with its normalized text.
-    turns_df = sessions_df.transform(with_normalized_text, texts_df).persist(StorageLevel.MEMORY_AND_DISK)
+    # Both the candidates and the per-turn outcomes need every turn with its normalized text. Not persisted:
+    # with the texts broadcast it is a scan and a hash lookup, and a cached partition of ten million turns
+    # read back into memory ran the driver out of heap.
+    turns_df = sessions_df.transform(with_normalized_text, texts_df)
     candidates_path = dataset_path(args.out, "candidates")
     write_dataset(
         turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)
@@ -122,7 +123,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     write_dataset(
         turn_outcomes(turns_df, candidates_df), dataset_path(args.out, "outcomes"), OUTCOMES, partition_by=("locale",)
     )
-    turns_df.unpersist()
 
     totals = candidates_df.agg(
         F.count("*").alias("candidates"),
