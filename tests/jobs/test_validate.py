@@ -96,6 +96,10 @@ def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
     ]
     assert (out / "quality" / "index.html").exists()
     assert report["data_docs"] == str(out / "quality" / "index.html")
+    # the site is built once, at the end, and still has a page for every dataset validated
+    assert sorted(p.name for p in (out / "quality" / "validations").iterdir()) == [
+        "labels", "pairs", "quarantine", "rewrites", "training", "turns",
+    ]
 
     stats = validate.run(spark, validate.parse_args(["--out", str(out), "--max-quarantine-share", "0.25"]))
     assert stats["passed"] and len(stats["warnings"]) == 2
