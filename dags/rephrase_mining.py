@@ -28,9 +28,10 @@ import sys
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
-# Light by design: neither module imports Spark, so the DAG parses fast.
+# Light by design: none of these modules imports Spark, so the DAG parses fast.
 from jobs.config import RunConfig
 from jobs.pipeline import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
+from miner.defaults import PII_KINDS
 
 DAG_ID = "rephrase_mining"
 LOGS = "{{ params.logs or var.value.rephrase_miner_logs }}"
@@ -80,6 +81,10 @@ PARAMS = {
     "min_users": _param(DEFAULTS.min_users, "integer", "k-anonymity floor: users behind every output", minimum=1),
     "max_utterance_chars": _param(
         DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1
+    ),
+    "scrub_pii": Param(
+        list(DEFAULTS.scrub_pii), type="array", items={"type": "string", "enum": list(PII_KINDS)},
+        description="PII scrubbed from utterances and slot values at ingest; empty: none",
     ),
     "session_gap_seconds": _param(
         DEFAULTS.session_gap_seconds, "number", "a pause this long ends a session", exclusiveMinimum=0

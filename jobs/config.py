@@ -20,6 +20,7 @@ from miner.defaults import (
     MAX_UTTERANCE_CHARS,
     MIN_USERS,
     REPHRASE_WINDOW_SECONDS,
+    SCRUB_PII,
     SESSION_GAP_SECONDS,
     TOP_PHRASINGS_PER_GOAL,
 )
@@ -28,6 +29,8 @@ from miner.defaults import (
 @dataclass(frozen=True)
 class RunConfig:
     max_utterance_chars: int = MAX_UTTERANCE_CHARS
+    # PII patterns scrubbed at ingest (miner.privacy.PII_PATTERNS); empty: none.
+    scrub_pii: tuple[str, ...] = SCRUB_PII
     session_gap_seconds: float = SESSION_GAP_SECONDS
     max_session_turns: int = MAX_SESSION_TURNS
     rephrase_window_seconds: float = REPHRASE_WINDOW_SECONDS

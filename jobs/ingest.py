@@ -1,9 +1,12 @@
 """Stage 1, input checks: quarantine broken rows, pseudonymize ids, drop repeated deliveries.
 
-    spark-submit jobs/ingest.py --logs LOGS_DIR --out OUT_DIR [--max-utterance-chars N] [--id-salt-env VAR]
+    spark-submit jobs/ingest.py --logs LOGS_DIR --out OUT_DIR [--max-utterance-chars N] [--scrub-pii NAMES]
+                                [--id-salt-env VAR]
 
 Reads every Parquet file under LOGS_DIR after checking its footer against the `interactions` contract,
-writes OUT/turns (valid, one row per event_id) and OUT/quarantine (with a reason), and OUT/_stats/ingest.json.
+scrubs PII from utterances and slot values, writes OUT/turns (valid, one row per event_id) and OUT/quarantine
+(with a reason), and OUT/_stats/ingest.json. Every input row is counted once: in = turns + quarantined +
+duplicates, or the job fails.
 """
 
 from __future__ import annotations
@@ -14,9 +17,18 @@ import os
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import check_input_files, dataset_path, read_dataset, read_input, stats_path, write_dataset
+from jobs.io import (
+    check_input_files,
+    dataset_path,
+    input_read_errors_named,
+    read_dataset,
+    read_input,
+    stats_path,
+    write_dataset,
+)
 from jobs.storage import input_fingerprint, write_json
 from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
+from miner.privacy import SCRUB_PII, check_scrub_names, is_scrubbed, scrub_pii
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
@@ -30,11 +42,23 @@ class AccountingError(RuntimeError):
     """Rows were lost or invented: in != used + quarantined + duplicates."""
 
 
+def _scrub_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    try:
+        return check_scrub_names(names)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--logs", required=True, help="directory (or URI) of interaction-log Parquet files")
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--max-utterance-chars", type=int, default=MAX_UTTERANCE_CHARS)
+    parser.add_argument(
+        "--scrub-pii", type=_scrub_names, default=SCRUB_PII,
+        help=f"comma-separated PII patterns to scrub (default {','.join(SCRUB_PII)}; empty: none)",
+    )
     parser.add_argument(
         "--id-salt-env", default=ID_SALT_ENV,
         help="environment variable holding the secret mixed into user/device hashes (unset = no salt)",
@@ -49,19 +73,26 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     checked_df = (
         read_input(spark, files, INTERACTIONS)
         .transform(with_quarantine_reason, args.max_utterance_chars)
+        .transform(scrub_pii, args.scrub_pii)
         .transform(pseudonymize, os.environ.get(args.id_salt_env, ""))
     )
     quarantine_path = dataset_path(args.out, "quarantine")
     turns_path = dataset_path(args.out, "turns")
-    write_dataset(quarantined_rows(checked_df), quarantine_path, QUARANTINE, partition_by=("reason",))
-    write_dataset(deduplicated_turns(checked_df), turns_path, TURNS, partition_by=("locale",))
+    with input_read_errors_named():
+        write_dataset(quarantined_rows(checked_df), quarantine_path, QUARANTINE, partition_by=("reason",))
+        write_dataset(deduplicated_turns(checked_df), turns_path, TURNS, partition_by=("locale",))
 
     quarantined_by_reason = {
         row["reason"]: row["rows"]
         for row in read_dataset(spark, quarantine_path, QUARANTINE).groupBy("reason").agg(F.count("*").alias("rows")).collect()
     }
     turn_totals = read_dataset(spark, turns_path, TURNS).agg(
-        F.count("*").alias("turns"), F.coalesce(F.sum(F.col("deliveries") - 1), F.lit(0)).alias("duplicates")
+        F.count("*").alias("turns"),
+        F.coalesce(F.sum(F.col("deliveries") - 1), F.lit(0)).alias("duplicates"),
+        F.count_if(
+            is_scrubbed(F.col("utterance"))
+            | F.coalesce(F.exists("slots", lambda slot: is_scrubbed(slot["value"])), F.lit(False))
+        ).alias("scrubbed"),
     ).first()
     stats = {
         "files": len(files),
@@ -71,6 +102,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "quarantined_by_reason": dict(sorted(quarantined_by_reason.items())),
         "duplicates": int(turn_totals["duplicates"]),
         "turns": int(turn_totals["turns"]),
+        "scrubbed_turns": int(turn_totals["scrubbed"]),
+        "scrubbed_pii": list(args.scrub_pii),
     }
     stats["rows_out"] = stats["turns"]
     accounted = stats["turns"] + stats["quarantined"] + stats["duplicates"]

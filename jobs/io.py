@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -64,6 +66,23 @@ def read_input(spark: SparkSession, files: list[InputFile], contract: Contract) 
         .parquet(*[f.uri for f in files])
         .select(*contract.column_names, F.col("_metadata.file_path").alias("source_file"))
     )
+
+
+# Spark's message when a file's footer read but its data did not (a corrupt page, a truncated column chunk).
+_FAILED_READ = re.compile(r"Encountered error while reading file (\S+?)\.?(?:\s|$)")
+
+
+@contextlib.contextmanager
+def input_read_errors_named():
+    """Turn Spark's failure to read an input file into an InputContractError that names the file."""
+    try:
+        yield
+    except Exception as error:  # Spark raises its JVM errors under several Python types
+        found = _FAILED_READ.search(str(error))
+        if not found:
+            raise
+        cause = next((line.strip() for line in str(error).splitlines() if "Exception:" in line), "")
+        raise InputContractError(f"{found.group(1)}: unreadable data ({cause[:300] or 'see the Spark log'})") from error
 
 
 def read_dataset(spark: SparkSession, path: str, contract: Contract) -> DataFrame:

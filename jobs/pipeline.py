@@ -38,7 +38,7 @@ class Stage:
 
 # Mining one day of logs into OUT: quarantine, sessions, candidates, variants, pairs and labels.
 MINING_STAGES = (
-    Stage("ingest", "jobs.ingest", ("logs", "out", "max_utterance_chars")),
+    Stage("ingest", "jobs.ingest", ("logs", "out", "max_utterance_chars", "scrub_pii")),
     Stage("sessionize", "jobs.sessionize", ("out", "session_gap_seconds", "max_session_turns")),
     Stage(
         "rephrases", "jobs.rephrases",

@@ -40,3 +40,7 @@ MAX_QUARANTINE_SHARE = 0.05
 # Pairs, labels, rewrites and records outside these ratios to the previous run's counts raise a warning.
 MIN_COUNT_RATIO = 0.5
 MAX_COUNT_RATIO = 2.0
+
+# Privacy: the kinds of PII miner.privacy can scrub, and those scrubbed from utterances and slot values at ingest.
+PII_KINDS = ("email", "phone", "digits")
+SCRUB_PII = PII_KINDS

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import great_expectations.expectations as gxe
 
+from miner.privacy import PLACEHOLDER_PATTERN
 from schemas.interactions import STATUSES
 
 CRITICAL, WARNING = "critical", "warning"
@@ -162,6 +163,7 @@ def training_suite(checks: Checks) -> list[gxe.Expectation]:
         _unique("locale", "utt"),  # no utterance under two intents
         _rows_where(f"{ANNOT_STRIPPED} <> utt", "annot_utt strips back to utt"),
         _rows_where("scenario <> split_part(intent, '_', 1)", "scenario is the intent's prefix"),
+        _rows_where(f"utt RLIKE '{PLACEHOLDER_PATTERN}' OR annot_utt RLIKE '{PLACEHOLDER_PATTERN}'", "no scrubbed PII"),
         gxe.ExpectColumnValuesToNotBeNull(column="intent", severity=CRITICAL, description="every record has an intent"),
     ]
     if checks.known_intents:

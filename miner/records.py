@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from miner.massive import format_annot_utt, parse_annot_utt
+from miner.privacy import is_scrubbed
 from miner.text import clean_spacing, is_unsegmented
 from schemas.outputs import TRAINING
 
@@ -109,10 +110,14 @@ def _record_batches(batches: Iterator[pa.RecordBatch], run_id: str) -> Iterator[
 def training_records(labels_df: DataFrame, run_id: str) -> DataFrame:
     """Labels (locale, surface, intent, slots, weight, support_users) -> MASSIVE records, one per label.
 
-    An utterance that would appear under two intents (two labels sharing a display form) is dropped.
+    An utterance that would appear under two intents (two labels sharing a display form) is dropped, and so
+    is a phrasing whose text or slots were scrubbed of PII: a model must not learn "call <phone>".
     """
-    records = labels_df.select("locale", "surface", "intent", "slots", "weight", "support_users").mapInArrow(
-        lambda batches: _record_batches(batches, run_id), TRAINING.spark_schema
+    scrubbed_slot = F.coalesce(F.exists("slots", lambda slot: is_scrubbed(slot["value"])), F.lit(False))
+    records = (
+        labels_df.where(~is_scrubbed(F.col("surface")) & ~scrubbed_slot)
+        .select("locale", "surface", "intent", "slots", "weight", "support_users")
+        .mapInArrow(lambda batches: _record_batches(batches, run_id), TRAINING.spark_schema)
     )
     intents_per_utt = records.groupBy("locale", "utt").agg(F.count_distinct("intent").alias("intents"))
     return (

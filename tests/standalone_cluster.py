@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 SPARK_CLASS = Path(sys.executable).with_name("spark-class")
@@ -33,19 +34,58 @@ def _wait_for(condition, what: str, timeout_s: float = 90.0) -> None:
     raise TimeoutError(f"standalone cluster: {what} not ready after {timeout_s:.0f}s")
 
 
-def _alive_workers(ui_port: int) -> int:
+def master_state(ui_port: int) -> dict:
+    """The master's /json/ view (workers, active and completed apps); {} while it does not answer."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as response:
             import json
 
-            return int(json.load(response).get("aliveworkers", 0))
+            return json.load(response)
     except OSError:
-        return 0
+        return {}
+
+
+def _alive_workers(ui_port: int) -> int:
+    return int(master_state(ui_port).get("aliveworkers", 0))
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+@dataclass
+class Cluster:
+    url: str  # spark://127.0.0.1:PORT
+    ui_port: int
+    workers: list[subprocess.Popen]
+
+    def state(self) -> dict:
+        return master_state(self.ui_port)
+
+    def kill_worker(self, index: int) -> None:
+        """SIGKILL a worker and the executors it launched, as when its machine dies."""
+        worker = self.workers[index]
+        for pid in [*_descendants(worker.pid), worker.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        worker.wait()
 
 
 @contextlib.contextmanager
 def standalone_cluster(work_dir: Path, workers: int = 2, cores_per_worker: int = 1, memory: str = "1g"):
-    """Yield the master URL; stop every process this started on exit."""
+    """Yield the running Cluster; stop every process this started on exit."""
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOG_DIR": str(work_dir / "logs")}
     port, ui_port = free_port(), free_port()
     processes: list[subprocess.Popen] = []
@@ -66,7 +106,7 @@ def standalone_cluster(work_dir: Path, workers: int = 2, cores_per_worker: int =
                   "--cores", str(cores_per_worker), "--memory", memory, "--webui-port", str(free_port()),
                   "--work-dir", str(work_dir / f"worker-{index}"), master_url)
         _wait_for(lambda: _alive_workers(ui_port) == workers, f"{workers} workers")
-        yield master_url
+        yield Cluster(master_url, ui_port, processes[1:])
     finally:
         for process in processes:
             if process.poll() is None:

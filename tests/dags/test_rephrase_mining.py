@@ -75,7 +75,7 @@ def test_schedule_retries_and_docs(dag):
 def test_params_default_to_the_run_config(dag):
     params = dag.params.dump()
     defaults = asdict(RunConfig())
-    assert {k: tuple(params[k]) if k == "locales" else params[k] for k in defaults} == defaults
+    assert {k: tuple(params[k]) if k in ("locales", "scrub_pii") else params[k] for k in defaults} == defaults
     assert (params["logs"], params["root"]) == (None, None)
 
 
@@ -115,8 +115,10 @@ def test_plan_maps_each_mining_task_over_the_days_to_mine(dag, tmp_path):
     days = dag.get_task("plan").python_callable(str(logs), str(root), ds="2026-11-30", params=params, run_id=RUN_ID)
 
     assert [MINING_STAGES[0].argv(day) for day in days] == [
-        ["--logs", f"{logs}/date=2026-11-29", "--out", f"{root}/days/2026-11-29", "--max-utterance-chars", "512"],
-        ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30", "--max-utterance-chars", "512"],
+        ["--logs", f"{logs}/date=2026-11-29", "--out", f"{root}/days/2026-11-29", "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits"],
+        ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30", "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits"],
     ]
     assert MINING_STAGES[3].argv(days[1]) == [
         "--out", f"{root}/days/2026-11-30", "--min-users", "4", "--top-phrasings-per-goal", "10",

@@ -68,3 +68,41 @@ def test_late_logs_are_re_mined_and_days_accumulate_with_decay(first_day_logs, f
     index = (root / "published" / "index.html").read_text()
     assert all(f"{day}/" in index for day in (FIRST_DAY, "2026-12-01"))
     assert (root / "published" / "2026-12-01" / pointer["version"] / "quality" / "dashboard.html").exists()
+
+
+def test_a_rerun_killed_mid_way_leaves_the_published_run_intact_and_a_new_rerun_completes(
+    first_day_logs, first_day_published, tmp_path
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import published_content
+
+    root = tmp_path / "runs"
+    shutil.copytree(first_day_published[0], root)
+    published = published_path(str(root))
+    before = published_content(published)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"shuffle_partitions": 2}))
+    command = [sys.executable, "-m", "jobs.cli", "daily", "--logs", str(first_day_logs), "--root", str(root),
+               "--ds", FIRST_DAY, "--config", str(config), "--master", "local[2]"]
+    # The driver and its JVM, killed without warning once the rerun is mining (its staging half written).
+    rerun = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True, cwd=pathlib.Path(__file__).resolve().parents[2],
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seen = []
+    for line in rerun.stdout:
+        seen.append(line)
+        if "rephrases] running" in line:
+            os.killpg(rerun.pid, signal.SIGKILL)
+            break
+    rerun.wait(timeout=60)
+    assert rerun.returncode == -signal.SIGKILL, "".join(seen[-20:])
+
+    assert published_path(str(root)) == published  # readers still see the last published run, whole
+    assert published_content(published) == before
+    pointer = run_daily(str(first_day_logs), str(root), FIRST_DAY, RunConfig(shuffle_partitions=2), master=None)
+    assert pointer["ds"] == FIRST_DAY and published_path(str(root)) == pointer["path"]
+    assert published_content(pointer["path"]) == before  # the same logs and config: the same outputs

@@ -87,3 +87,71 @@ def test_bad_input_fails_with_file_and_column_and_publishes_nothing(tmp_path, ca
     assert main(["run", "--logs", str(logs), "--out", str(out)]) == 2
     assert f"{logs}/part-0.parquet: column 'locale': missing" in capsys.readouterr().err
     assert not (out / "_SUCCESS").exists() and not (out / "turns").exists()
+
+
+def corrupt_data_page(path):
+    """Garble bytes between the header and the footer: the footer still reads, the data does not."""
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little") + 8
+    for offset in range(4, len(data) - footer):
+        data[offset] = 0xFF
+    path.write_bytes(bytes(data))
+
+
+def wrong_type(path):
+    import pyarrow as pa
+
+    from schemas.interactions import INTERACTIONS
+
+    schema = INTERACTIONS.arrow_schema.set(8, pa.field("nlu_confidence", pa.string()))
+    write_logs(path, [{**row("e9", "u1", NIGHT, "hi"), "nlu_confidence": "high"}], schema)
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (wrong_type, "part-1.parquet: column 'nlu_confidence': has type string, expected float32"),
+        (lambda path: path.write_bytes(b""), "part-1.parquet: not a readable Parquet file"),
+        (lambda path: path.write_bytes(b"PAR1 this is not parquet PAR1"), "part-1.parquet: not a readable Parquet file"),
+        (corrupt_data_page, "part-1.parquet: unreadable data"),
+    ],
+    ids=["wrong-type", "empty-file", "corrupt-footer", "corrupt-data"],
+)
+def test_a_broken_input_file_is_named_exits_2_and_publishes_nothing(tmp_path, capsys, damage, expected):
+    logs, out = tmp_path / "logs", tmp_path / "out"
+    write_logs(logs / "part-0.parquet", [row("e1", "u1", NIGHT, "hi")])
+    bad = write_logs(logs / "part-1.parquet", [row(f"e{n}", "u2", at(n), f"play song {n}") for n in range(50)])
+    damage(bad)
+    assert main(["run", "--logs", str(logs), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert expected in error and str(logs) in error, error
+    assert not (out / "_SUCCESS").exists() and not (out / "turns" / "_SUCCESS").exists()
+
+
+def test_extra_columns_and_empty_files_are_accepted_and_every_row_is_counted(spark, tmp_path):
+    import pyarrow as pa
+
+    from jobs import ingest
+    from schemas.interactions import INTERACTIONS
+
+    logs, out = tmp_path / "logs", tmp_path / "out"
+    with_extra = pa.schema([*[f.with_nullable(True) for f in INTERACTIONS.arrow_schema], pa.field("debug", pa.string())])
+    rows = [{**row(f"e{n}", f"u{n % 3}", at(10 * n), "wake me at seven"), "debug": "x" * 10} for n in range(6)]
+    write_logs(logs / "part-0.parquet", rows, with_extra)
+    write_logs(logs / "part-1.parquet", [])  # a producer's empty hour: zero rows, valid schema
+    stats = ingest.run(spark, ingest.parse_args(["--logs", str(logs), "--out", str(out)]))
+    assert {k: stats[k] for k in ("files", "rows_in", "turns", "quarantined", "duplicates")} == {
+        "files": 2, "rows_in": 6, "turns": 6, "quarantined": 0, "duplicates": 0,
+    }
+    assert "debug" not in pq.read_table(out / "turns").column_names
+
+
+def test_a_100_mb_utterance_is_quarantined_and_the_rest_goes_on(spark, tmp_path):
+    from jobs import ingest
+
+    logs, out = tmp_path / "logs", tmp_path / "out"
+    write_logs(logs / "part-0.parquet", [row("huge", "u1", NIGHT, "x" * (100 * 1024 * 1024)), row("e1", "u1", at(5), "hi")])
+    stats = ingest.run(spark, ingest.parse_args(["--logs", str(logs), "--out", str(out)]))
+    assert {k: stats[k] for k in ("rows_in", "turns", "quarantined", "quarantined_by_reason")} == {
+        "rows_in": 2, "turns": 1, "quarantined": 1, "quarantined_by_reason": {"utterance_too_long": 1},
+    }

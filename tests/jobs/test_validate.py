@@ -51,7 +51,8 @@ def test_a_clean_run_passes_and_a_corrupted_one_is_blocked_from_publishing(spark
     stage(
         spark, bad,
         [pair(WAKE, ALARM, 1.5), pair(ALARM, ALARM, 0.5)],  # a weight of 1.5 and a self-pair
-        [record(WAKE, "wake me at [time : eight]"), record("play jazz", "play [genre : jazz")],  # broken annot_utt
+        [record(WAKE, "wake me at [time : eight]"), record("play jazz", "play [genre : jazz"),  # broken annot_utt
+         record("call <phone>", "call [phone_number : <phone>]")],  # a scrubbed phrasing that slipped through
     )
     with pytest.raises(ValidationFailed, match="critical expectation"):
         validate.run(spark, validate.parse_args(["--out", str(bad)]))
@@ -59,6 +60,7 @@ def test_a_clean_run_passes_and_a_corrupted_one_is_blocked_from_publishing(spark
     assert report["passed"] is False
     assert report["failed_critical"] == [
         "pairs: weight in [0, 1]", "pairs: no self-pairs", "training: annot_utt strips back to utt",
+        "training: no scrubbed PII",
     ]
     with pytest.raises(PublishError):
         publish(str(root), "2026-11-30", log=lambda _: None)

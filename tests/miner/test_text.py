@@ -1,6 +1,13 @@
+import unicodedata
+
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from miner.text import is_unsegmented, lexical_form, normalize
+
+ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +36,17 @@ def test_normalize(raw, expected):
 def test_normalize_is_idempotent_on_examples():
     for text in ["Hallo, Welt!", "東京の天気は？", "ｗａｋｅ ｍｅ", "Ça va? ٣"]:
         assert normalize(normalize(text)) == normalize(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ANY_TEXT)
+def test_normalize_properties_for_any_text(text):
+    key = normalize(text)
+    assert normalize(key) == key  # a pooling key is its own key
+    assert key == key.strip() and "  " not in key and not regex.search(r"[\p{P}\p{S}\s--[ ]]", key, flags=regex.V1)
+    assert not regex.search(r"[\p{Cc}\p{Cf}\p{Co}--[\u200c\u200d]]", key, flags=regex.V1)
+    assert all(ch in "0123456789" for ch in key if unicodedata.category(ch) == "Nd")  # digits of any script: ASCII
+    assert normalize(text + " ?!") == key and normalize("\t" + text) == key  # punctuation and spacing do not count
 
 
 @pytest.mark.parametrize(
