@@ -75,6 +75,7 @@ def guarded_run(tmp_path_factory):
     logs = work / "sim" / "logs"
     # and, to compare with, four users whose rephrase carries no PII (one training record)
     control = rephrase_day_rows(utc(2026, 11, 30, 14), [f"wake-{n}" for n in range(4)], prefix="control-")
+    control = [{**r, "device_id": f"device-of-{r['user_id']}"} for r in control]  # ids too long to occur by chance
     write_logs(logs / "date=2026-11-30" / "part-pii.parquet", pii_rows() + control)
     config = work / "config.json"
     config.write_text(json.dumps({"shuffle_partitions": 2}))
@@ -112,13 +113,16 @@ def strings_in(value) -> list[str]:
 
 
 def output_texts(out: Path) -> dict[str, str]:
-    """Every file under the run's output, as text: Parquet files by their string values, others decoded."""
+    """Every text file under the run's output: Parquet files as their string values, others decoded.
+
+    Binary files (checksums, the Data Docs' fonts and images) hold no log text; random bytes can spell an id.
+    """
     texts = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         if path.suffix == ".parquet":
             texts[str(path)] = "\n".join(strings_in(pq.read_table(path).to_pylist()))
-        else:
-            texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+        elif path.suffix not in {".crc", ".otf", ".ttf", ".woff", ".woff2", ".eot", ".png", ".ico", ".jpg", ".gif"}:
+            texts[str(path)] = path.read_text(encoding="utf-8")
     return texts
 
 
