@@ -51,8 +51,10 @@ def test_each_day_gets_its_own_partition_and_working_folder():
     values = day_values(["2026-11-29", "2026-11-30"], "s3a://logs", "s3a://runs", RunConfig(min_users=5), "run-1")
     assert [v["day"] for v in values] == ["2026-11-29", "2026-11-30"]
     assert [MINING_STAGES[0].argv(v) for v in values] == [
-        ["--logs", "s3a://logs/date=2026-11-29", "--out", "s3a://runs/days/2026-11-29", "--max-utterance-chars", "512"],
-        ["--logs", "s3a://logs/date=2026-11-30", "--out", "s3a://runs/days/2026-11-30", "--max-utterance-chars", "512"],
+        ["--logs", "s3a://logs/date=2026-11-29", "--out", "s3a://runs/days/2026-11-29", "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits"],
+        ["--logs", "s3a://logs/date=2026-11-30", "--out", "s3a://runs/days/2026-11-30", "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits"],
     ]
     assert MINING_STAGES[4].argv(values[1]) == ["--out", "s3a://runs/days/2026-11-30", "--min-users", "5"]
     scheduled = {"root": "r", "ds": "2026-11-30", "out": "r/staging/2026-11-30", "decay": 0.8, "late_days": 1}
