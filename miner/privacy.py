@@ -46,19 +46,28 @@ def check_scrub_names(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in PII_PATTERNS if name in names)
 
 
+# Every pattern needs an @ or a digit: most utterances have neither and skip the replacements.
+_MAY_HOLD_PII = r"[@\p{Nd}]"
+
+
 def scrubbed(text: Column, names: Sequence[str] = SCRUB_PII) -> Column:
     """The text with every match of the named patterns replaced by its placeholder (null stays null)."""
+    replaced = text
     for name in check_scrub_names(names):
         pattern, placeholder = PII_PATTERNS[name]
-        text = F.regexp_replace(text, pattern, F.lit(placeholder))
-    return text
+        replaced = F.regexp_replace(replaced, pattern, F.lit(placeholder))
+    return F.when(text.rlike(_MAY_HOLD_PII), replaced).otherwise(text)
 
 
 def scrub_pii(interactions_df: DataFrame, names: Sequence[str] = SCRUB_PII) -> DataFrame:
     """Scrub `utterance` and every slot value; all other columns are left as they are."""
     if not check_scrub_names(names):
         return interactions_df
-    slots = F.transform("slots", lambda slot: slot.withField("value", scrubbed(slot["value"], names)))
+    # A lambda per slot is interpreted, not compiled: only the slot lists that may hold PII pay for it.
+    may_hold_pii = F.coalesce(F.array_join(F.col("slots.value"), " ").rlike(_MAY_HOLD_PII), F.lit(False))
+    slots = F.when(
+        may_hold_pii, F.transform("slots", lambda slot: slot.withField("value", scrubbed(slot["value"], names)))
+    ).otherwise(F.col("slots"))
     return interactions_df.withColumns({"utterance": scrubbed(F.col("utterance"), names), "slots": slots})
 
 
