@@ -28,7 +28,7 @@ from jobs.io import (
 )
 from jobs.storage import input_fingerprint, write_json
 from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
-from miner.privacy import SCRUB_PII, check_scrub_names, is_scrubbed, scrub_pii
+from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
@@ -90,8 +90,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         F.count("*").alias("turns"),
         F.coalesce(F.sum(F.col("deliveries") - 1), F.lit(0)).alias("duplicates"),
         F.count_if(
-            is_scrubbed(F.col("utterance"))
-            | F.coalesce(F.exists("slots", lambda slot: is_scrubbed(slot["value"])), F.lit(False))
+            is_scrubbed(F.col("utterance")) | has_scrubbed_slot(F.col("slots"))
         ).alias("scrubbed"),
     ).first()
     stats = {

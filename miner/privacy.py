@@ -74,3 +74,8 @@ def scrub_pii(interactions_df: DataFrame, names: Sequence[str] = SCRUB_PII) -> D
 def is_scrubbed(text: Column) -> Column:
     """The text holds a scrubber placeholder."""
     return F.coalesce(text.rlike(PLACEHOLDER_PATTERN), F.lit(False))
+
+
+def has_scrubbed_slot(slots: Column) -> Column:
+    """A slot value of the list holds a scrubber placeholder (false for a null list)."""
+    return F.coalesce(F.exists(slots, lambda slot: is_scrubbed(slot["value"])), F.lit(False))

@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from miner.massive import format_annot_utt, parse_annot_utt
-from miner.privacy import is_scrubbed
+from miner.privacy import has_scrubbed_slot, is_scrubbed
 from miner.text import clean_spacing, is_unsegmented
 from schemas.outputs import TRAINING
 
@@ -113,9 +113,8 @@ def training_records(labels_df: DataFrame, run_id: str) -> DataFrame:
     An utterance that would appear under two intents (two labels sharing a display form) is dropped, and so
     is a phrasing whose text or slots were scrubbed of PII: a model must not learn "call <phone>".
     """
-    scrubbed_slot = F.coalesce(F.exists("slots", lambda slot: is_scrubbed(slot["value"])), F.lit(False))
     records = (
-        labels_df.where(~is_scrubbed(F.col("surface")) & ~scrubbed_slot)
+        labels_df.where(~is_scrubbed(F.col("surface")) & ~has_scrubbed_slot(F.col("slots")))
         .select("locale", "surface", "intent", "slots", "weight", "support_users")
         .mapInArrow(lambda batches: _record_batches(batches, run_id), TRAINING.spark_schema)
     )
