@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate test venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
+.PHONY: demo evaluate test fuzz venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
 
 venv: $(STAMP)
 
@@ -34,6 +34,11 @@ evaluate: demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The property tests with freshly drawn examples (`make test` draws the same ones on every run). A failure
+# prints the example; add it to the test with @example.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -q -p no:cacheprovider $$(grep -rl "@given" tests)
 
 # The benchmark (bench/run.py, README "Benchmark"): simulated days of BENCH_SIZES turns through the pipeline,
 # the bare Spark job (0) and the single-process references (a) and (b), on local[2]; writes

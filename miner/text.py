@@ -8,6 +8,7 @@ are compared character by character instead of being treated as one giant token.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Iterator
 
@@ -30,8 +31,27 @@ _NON_ASCII_DIGIT = regex.compile(r"[\p{Nd}--[0-9]]", flags=regex.V1)
 _SPACES = regex.compile(r"\s+")
 
 
+_DECIMAL_DIGIT = regex.compile(r"\p{Nd}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _digit_value(digit: str) -> int:
+    """The value of a decimal digit, also where `regex` knows a newer Unicode than `unicodedata` does.
+
+    Unicode assigns decimal digits only in contiguous runs of ten, from 0 to 9, so a digit's value is the
+    number of digits just below it, modulo 10 (U+1CCF0, an outlined digit zero from Unicode 16, is one).
+    """
+    value = unicodedata.digit(digit, None)
+    if value is not None:
+        return value
+    below = ord(digit) - 1
+    while below >= 0 and _DECIMAL_DIGIT.fullmatch(chr(below)):
+        below -= 1
+    return (ord(digit) - below - 1) % 10
+
+
 def _ascii_digit(match: regex.Match) -> str:
-    return str(unicodedata.digit(match.group()))
+    return str(_digit_value(match.group()))
 
 
 def clean_spacing(text: str) -> str:
