@@ -6,8 +6,11 @@ string that comes from the logs or from a run folder (utterances, intents, reaso
 HTML-escaped, in table cells as in SVG <text> and <title>.
 
 A run folder RUN holds manifest.json (run id, times, code version, per-stage stats), pairs/ and rewrites/
-(Parquet, partitioned by locale) and training/<locale>.jsonl. Missing stages, stats or datasets render as
-"n/a"; a scheduled run folder (accumulate, emit, validate; no ingest) renders too.
+(Parquet, partitioned by locale) and training/<locale>.jsonl; a run the loop retrained the NLU model with
+(`rephrase-miner loop`) also holds quality/nlu.json (per locale: fix rate, held-out accuracy before and after with
+its confidence interval, regressed intents, the regression verdict), shown in a panel of its own and as trends in
+the index. Missing stages, stats, datasets or fields render as "n/a" (a run without quality/nlu.json has no such
+panel, an unreadable one says so); a scheduled run folder (accumulate, emit, validate; no ingest) renders too.
 
 Usage:
     python -m jobs.report --run RUN [--previous PREV]
@@ -40,6 +43,7 @@ import pyarrow.dataset as ds
 NA = "n/a"
 TOP_REWRITES = 10
 DASHBOARD = Path("quality") / "dashboard.html"
+NLU = Path("quality") / "nlu.json"  # written by `rephrase-miner loop`
 # The order stages run in (jobs.pipeline); stages not listed here follow, alphabetically.
 STAGE_ORDER = ("ingest", "sessionize", "rephrases", "variants", "aggregate", "accumulate", "emit", "validate")
 
@@ -99,6 +103,15 @@ def count_rows(path: str | os.PathLike) -> int | None:
         return None
 
 
+def load_nlu(run_dir: str | os.PathLike) -> dict | None:
+    """RUN/quality/nlu.json, or None when it is missing or unreadable (not JSON, not an object)."""
+    try:
+        nlu = json.loads((Path(run_dir) / NLU).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return nlu if isinstance(nlu, dict) else None
+
+
 def training_by_locale(run_dir: str | os.PathLike, manifest: dict) -> dict[str, int]:
     """Training records per locale: from the emit stats, else by counting RUN/training/<locale>.jsonl lines."""
     counts = stage(manifest, "emit").get("training_records_by_locale")
@@ -130,6 +143,43 @@ def ratio(part: object, whole: object) -> float | None:
     if not isinstance(part, (int, float)) or not isinstance(whole, (int, float)) or whole <= 0:
         return None
     return part / whole
+
+
+def number(value: object) -> float | None:
+    """A finite number from a JSON file, or None (null, missing, a string, a bool, NaN, infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond any float
+        return None
+    return value if math.isfinite(value) else None
+
+
+def nlu_locales(nlu: dict | None) -> dict[str, dict]:
+    """The locales of an nlu.json, by name; an entry that is not an object becomes {} (all n/a)."""
+    locales = nlu.get("locales") if isinstance(nlu, dict) else None
+    if not isinstance(locales, dict):
+        return {}
+    return {str(name): entry if isinstance(entry, dict) else {} for name, entry in locales.items()}
+
+
+def nlu_accuracy(entry: dict) -> dict:
+    """One locale's held-out accuracy: before, after, delta, low, high, level; {} when there is none."""
+    found = entry.get("accuracy")
+    return found if isinstance(found, dict) else {}
+
+
+def fix_rate(entry: dict) -> float | None:
+    """fix_rate, else fixed / failing_phrasings; None when no phrasing was failing."""
+    rate = number(entry.get("fix_rate"))
+    return rate if rate is not None else ratio(number(entry.get("fixed")), number(entry.get("failing_phrasings")))
+
+
+def accuracy_delta(accuracy: dict) -> float | None:
+    """delta, else after - before."""
+    delta, before, after = (number(accuracy.get(key)) for key in ("delta", "before", "after"))
+    return delta if delta is not None or before is None or after is None else after - before
 
 
 def pairs_by_kind(manifest: dict) -> dict | None:
@@ -176,6 +226,7 @@ def run_summary(run_dir: str | os.PathLike) -> dict:
         "pass_rate": pass_rate(expectation_results(manifest)),
         "passed": stage(manifest, "validate").get("passed"),
         "duration_s": duration_s(manifest),
+        "nlu": load_nlu(run_dir),
     }
 
 
@@ -204,6 +255,15 @@ def fmt_int(value: object) -> str:
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
     return NA if value is None else f"{100 * value:.{digits}f}%"
+
+
+def fmt_points(value: float | None, signed: bool = False) -> str:
+    """Accuracy points (0-100) with two decimals; signed for differences."""
+    return NA if value is None else f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def fmt_accuracy(value: float | None) -> str:
+    return NA if value is None else f"{fmt_points(value)}%"
 
 
 def fmt_seconds(seconds: object) -> str:
@@ -373,6 +433,40 @@ def trend_ticks(peak: float, percent: bool) -> tuple[list[float], Callable[[floa
     return [t / 100 for t in ticks], lambda t: fmt_pct(t, digits)
 
 
+def range_ticks(low: float, high: float, suffix: str = "", min_span: float = 1.0
+                ) -> tuple[list[float], Callable[[float], str]]:
+    """Y ticks that hug [low, high] instead of starting at 0, spanning at least min_span: for values whose
+    differences matter more than their size (accuracy in points). Labels get suffix."""
+    step = nice_ticks(max(high - low, min_span), integer=False)[1]
+    start = math.floor(low / step + 1e-9) * step
+    steps = max(1, math.ceil((high - start) / step - 1e-9))
+    digits = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 4)
+    return [round(start + i * step, 9) for i in range(steps + 1)], lambda t: f"{t:.{digits}f}{suffix}"
+
+
+def trend_scale(ticks: list[float], height: float, top: float, bottom: float) -> Callable[[float], float]:
+    """The y of a value, ticks[0] on the x axis and ticks[-1] at the top."""
+    span = (ticks[-1] - ticks[0]) or 1
+    return lambda v: height - bottom - (height - bottom - top) * (v - ticks[0]) / span
+
+
+def trend_xs(count: int, width: float, left: float, right: float) -> list[float]:
+    """The x of each run, oldest left, in the middle of equal slots."""
+    slot = (width - left - right) / count
+    return [left + slot * (i + 0.5) for i in range(count)]
+
+
+def run_label(labels: Sequence[str], i: int, x: float, y: float) -> str:
+    """Run i's label under the x axis: about five of them are labelled, the newest always."""
+    every = max(1, math.ceil(len(labels) / 5))
+    return text(x, y, labels[i], "middle", "tick") if i % every == 0 or i == len(labels) - 1 else ""
+
+
+def trend_dot(x: float, y: float, color: str, tip: str) -> str:
+    return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="#fff" stroke="{color}" stroke-width="2.5">'
+            f"<title>{esc(tip)}</title></circle>")
+
+
 def trend_lines(points: Sequence[tuple[float, float] | None], base: float, color: str) -> str:
     """A line with a faint area under it through each run of consecutive points (None breaks it)."""
     parts, segment = [], []
@@ -397,20 +491,44 @@ def line_chart(labels: Sequence[str], values: Sequence[float | None], label: str
         return no_data()
     width, height, left, right, top, bottom = 440, 240, 54, 16, 28, 36
     ticks, tick_fmt = trend_ticks(max(v for v in values if v is not None), percent)
-    scale = lambda v: height - bottom - (height - bottom - top) * v / (ticks[-1] or 1)  # noqa: E731
-    slot = (width - left - right) / len(labels)
-    xs = [left + slot * (i + 0.5) for i in range(len(labels))]
+    scale = trend_scale(ticks, height, top, bottom)
+    xs = trend_xs(len(labels), width, left, right)
     points = [(x, scale(v)) if v is not None else None for x, v in zip(xs, values)]
     parts = [y_grid(ticks, left, width - right, scale, tick_fmt), trend_lines(points, scale(0), color)]
-    every = max(1, math.ceil(len(labels) / 5))
     for i, (x, value) in enumerate(zip(xs, values)):
-        if i % every == 0 or i == len(labels) - 1:
-            parts.append(text(x, height - bottom + 20, labels[i], "middle", "tick"))
+        parts.append(run_label(labels, i, x, height - bottom + 20))
         if value is not None:
-            parts.append(f'<circle cx="{x:.1f}" cy="{scale(value):.1f}" r="4.5" fill="#fff" stroke="{color}" '
-                         f'stroke-width="2.5"><title>{esc(labels[i])}: {esc(fmt(value))}</title></circle>')
+            parts.append(trend_dot(x, scale(value), color, f"{labels[i]}: {fmt(value)}"))
             if len(labels) <= 8:
                 parts.append(text(x, scale(value) - 11, fmt(value), "middle", "value small"))
+    return svg(width, height, "".join(parts), label)
+
+
+def multi_line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], label: str,
+                     fmt: Callable[[float], str] = fmt_int,
+                     ticks_for: Callable[[list[float]], tuple[list[float], Callable[[float], str]]] = (
+                         lambda values: trend_ticks(max(values), False))) -> str:
+    """Several trends over runs (oldest left), one colour per series and a legend; None is a gap.
+
+    ticks_for gets every value shown and returns the y ticks and their labels (trend_ticks, range_ticks).
+    """
+    values = [v for found in series.values() for v in found if v is not None]
+    if not values:
+        return no_data()
+    width, height, left, right, top, bottom = 440, 240, 54, 16, 36, 36
+    ticks, tick_fmt = ticks_for(values)
+    scale = trend_scale(ticks, height, top, bottom)
+    xs = trend_xs(len(labels), width, left, right)
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(series)}
+    parts = [y_grid(ticks, left, width - right, scale, tick_fmt)]
+    for name, found in series.items():
+        points = [(x, scale(v)) if v is not None else None for x, v in zip(xs, found)]
+        parts.append(trend_lines(points, scale(ticks[0]), colors[name]))
+    parts += [run_label(labels, i, x, height - bottom + 20) for i, x in enumerate(xs)]
+    for name, found in series.items():
+        parts += [trend_dot(x, scale(v), colors[name], f"{name} · {labels[i]}: {fmt(v)}")
+                  for i, (x, v) in enumerate(zip(xs, found)) if v is not None]
+    parts.append(legend(list(series), colors, left, 18))
     return svg(width, height, "".join(parts), label)
 
 
@@ -458,12 +576,15 @@ def card(title: str, body: str, subtitle: str = "", wide: bool = False) -> str:
     return f'<section class="card{" wide" if wide else ""}"><h2>{esc(title)}</h2>{sub}{body}</section>'
 
 
-def badge(passed: object) -> str:
+def badge(passed: object, labels: tuple[str, str, str] = ("Validation passed", "Validation failed", "Validation n/a")
+          ) -> str:
+    """A green, red or grey badge for True, False or anything else; labels in that order."""
+    good, bad, unknown = labels
     if passed is True:
-        return '<span class="badge pass">Validation passed</span>'
+        return f'<span class="badge pass">{esc(good)}</span>'
     if passed is False:
-        return '<span class="badge fail">Validation failed</span>'
-    return '<span class="badge na">Validation n/a</span>'
+        return f'<span class="badge fail">{esc(bad)}</span>'
+    return f'<span class="badge na">{esc(unknown)}</span>'
 
 
 def header(manifest: dict, run_dir: str | os.PathLike) -> str:
@@ -589,6 +710,85 @@ def panel_rewrites(rewrites: dict[str, list], previous: dict[str, list] | None, 
     since = f"not in the previous run {previous_id}" if previous is not None else "all rewrites of this run"
     subtitle = f"Top {TOP_REWRITES} per locale by support users, then weight; new = (locale, source) {since}"
     return card("Top new rewrites", f'<div class="locales">{"".join(blocks)}</div>' if blocks else no_data(), subtitle,
+                wide=True)
+
+
+def regressed_chip(found: object) -> str:
+    """A regressed intent as a red chip, its losses and gains on the test set in the chip and its tooltip."""
+    if not isinstance(found, dict):
+        return chip(found)
+    lost, gained, p_value = found.get("lost"), found.get("gained"), number(found.get("p_value"))
+    counted = all(isinstance(v, int) and not isinstance(v, bool) for v in (lost, gained))
+    name = str(found.get("intent") if found.get("intent") is not None else NA)
+    shown = f"{name} −{lost}/+{gained}" if counted else name
+    tip = (f"{name}: lost {fmt_int(lost)}, gained {fmt_int(gained)} of {fmt_int(found.get('test_utterances'))} "
+           f"test utterances; p = {NA if p_value is None else f'{p_value:.3g}'}")
+    return f'<span class="chip bad" title="{esc(tip)}">{esc(shown)}</span>'
+
+
+def regressed_intents(found: object) -> str:
+    if not isinstance(found, list):
+        return f'<span class="muted">{NA}</span>'
+    return " ".join(regressed_chip(item) for item in found) or '<span class="muted">none</span>'
+
+
+def verdict(regression: object) -> str:
+    """The loop's verdict on the retrained model: regression true is red, false green."""
+    return badge(not regression if isinstance(regression, bool) else None, ("no regression", "regression", NA))
+
+
+def nlu_row(locale: str, entry: dict) -> str:
+    accuracy = nlu_accuracy(entry)
+    before, after = number(accuracy.get("before")), number(accuracy.get("after"))
+    low, high, level = number(accuracy.get("low")), number(accuracy.get("high")), number(accuracy.get("level"))
+    ci = f" [{fmt_points(low, True)}, {fmt_points(high, True)}]" if low is not None and high is not None else ""
+    level_tip = f"{fmt_pct(level, 0)} " if level is not None else ""
+    baseline = (f"day 0: {fmt_accuracy(number(entry.get('baseline_accuracy')))} · "
+                f"{fmt_int(entry.get('test_utterances'))} test utterances")
+    failing = entry.get("failing_phrasings")
+    fixed = f"{fmt_int(entry.get('fixed'))} / {fmt_int(failing)} fixed" if failing != 0 else "no failing phrasings"
+    return (
+        f'<tr><td class="loc">{esc(locale)}</td>'
+        f'<td class="num"><b>{fmt_pct(fix_rate(entry), 0)}</b><span class="note">{esc(fixed)}</span></td>'
+        f'<td class="num">{esc(fmt_accuracy(before))} → {esc(fmt_accuracy(after))}'
+        f'<span class="note">{esc(baseline)}</span></td>'
+        f'<td class="num" title="{esc(level_tip)}paired-bootstrap confidence interval">'
+        f"{esc(fmt_points(accuracy_delta(accuracy), True) + ci)}</td>"
+        f'<td class="num">{fmt_int(entry.get("records_added"))}</td>'
+        f"<td>{regressed_intents(entry.get('regressed_intents'))}</td><td>{verdict(entry.get('regression'))}</td></tr>"
+    )
+
+
+def nlu_subtitle(nlu: dict) -> str:
+    tolerance = number(nlu.get("tolerance_points"))
+    parts = [
+        f"day {nlu['day']}" if nlu.get("day") is not None else "",
+        str(nlu.get("model") or ""),
+        "fix rate: of the misread phrasings users rephrased, the share the retrained model now reads correctly",
+        "held-out accuracy before → after this run's retraining, Δ in points with its confidence interval",
+        f"regression: CI low below −{tolerance:g} points or an intent lost significantly" if tolerance is not None
+        else "",
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+def panel_nlu(run_dir: str | os.PathLike) -> str:
+    """The NLU model retrained in the loop, per locale, from RUN/quality/nlu.json; "" when the run has none."""
+    title = "NLU model in the loop"
+    if not (Path(run_dir) / NLU).exists():
+        return ""
+    nlu = load_nlu(run_dir)
+    if nlu is None:
+        subtitle = f"{NLU.as_posix()} could not be read as a JSON object"
+        return card(title, no_data("unreadable nlu.json"), subtitle, wide=True)
+    locales = nlu_locales(nlu)
+    if not locales:
+        return card(title, no_data("no locales in nlu.json"), nlu_subtitle(nlu), wide=True)
+    rows = "".join(nlu_row(name, locales[name]) for name in sorted(locales))
+    head = ('<tr><th>Locale</th><th class="num">Fix rate</th><th class="num">Accuracy before → after</th>'
+            '<th class="num">Δ points [CI]</th><th class="num">Records added</th><th>Regressed intents</th>'
+            "<th>Verdict</th></tr>")
+    return card(title, f'<table class="nlu"><thead>{head}</thead><tbody>{rows}</tbody></table>', nlu_subtitle(nlu),
                 wide=True)
 
 
@@ -771,7 +971,11 @@ svg .donut{font-size:22px;font-weight:700;fill:#0f172a}
 .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 5px 0 10px;vertical-align:-1px}
 .runs a{color:#4338ca;font-weight:600;text-decoration:none}
 .runs td{vertical-align:middle}
-.runs .badge{padding:3px 10px;font-size:10.5px;box-shadow:none}
+.runs .badge,.nlu .badge{padding:3px 10px;font-size:10.5px;box-shadow:none}
+.nlu td{vertical-align:middle}
+td.loc{font-weight:600;color:#0f172a;overflow-wrap:anywhere}
+.note{display:block;color:#94a3b8;font-size:11px}
+.chip.bad{background:#fee2e2;color:#991b1b;margin:1px 0}
 footer{color:#94a3b8;font-size:12px;text-align:center;margin-top:28px}
 """
 
@@ -806,6 +1010,7 @@ def render_run(run_dir: str, previous_dir: str | None = None) -> str:
         panel_weights(pairs),
         panel_support(pairs),
         panel_rewrites(rewrites, previous, locales, previous_id),
+        panel_nlu(run_dir),
         panel_quarantine(manifest),
         panel_timings(manifest),
         panel_validation(manifest),
@@ -862,6 +1067,26 @@ TRENDS = (  # title, run_summary key, colour, formatter, whether the value is a 
 )
 
 
+NLU_TRENDS = (  # title, subtitle, one locale's value in an nlu.json, formatter, y ticks for the values shown
+    ("NLU fix rate", "failing phrasings the retrained model reads correctly, per locale", fix_rate,
+     lambda v: fmt_pct(v, 0), lambda values: trend_ticks(max(values), True)),
+    ("Held-out accuracy", "after the run's retraining, per locale", lambda e: number(nlu_accuracy(e).get("after")),
+     fmt_accuracy, lambda values: range_ticks(min(values), max(values), "%")),
+)
+
+
+def nlu_trend_panels(ordered: list[dict], labels: list[str]) -> list[str]:
+    """One line per locale over the runs; runs without nlu.json (or without that locale) are gaps."""
+    per_run = [nlu_locales(s["nlu"]) for s in ordered]
+    names = sorted({name for found in per_run for name in found})
+    panels = []
+    for title, subtitle, value, fmt, ticks_for in NLU_TRENDS:
+        series = {name: [value(found[name]) if name in found else None for found in per_run] for name in names}
+        chart = multi_line_chart(labels, series, f"{title} over runs", fmt, ticks_for)
+        panels.append(card(title, chart, f"{subtitle}, oldest left"))
+    return panels
+
+
 def trend_panels(summaries: list[dict]) -> list[str]:
     ordered = chronological(summaries)
     labels = [short_label(s) for s in ordered]
@@ -869,6 +1094,8 @@ def trend_panels(summaries: list[dict]) -> list[str]:
     for title, key, color, fmt, percent in TRENDS:
         chart = line_chart(labels, [s[key] for s in ordered], f"{title} over runs", color, fmt, percent)
         panels.append(card(title, chart, "per run, oldest left"))
+    if any(s["nlu"] is not None for s in ordered):
+        panels += nlu_trend_panels(ordered, labels)
     return panels
 
 

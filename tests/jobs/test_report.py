@@ -54,6 +54,46 @@ RESULTS = [
 ]
 
 
+# RUN/quality/nlu.json as `rephrase-miner loop` writes it: en-US improved, de-DE regressed (the CI's low end is
+# below -tolerance_points and an intent lost significantly), fr-FR had no failing phrasings.
+NLU = {
+    "day": "2026-12-01",
+    "model": "linear SVM over the packaged sentence encoder's embeddings and character 2-4-gram TF-IDF",
+    "tolerance_points": 0.5,
+    "locales": {
+        "en-US": {"fix_rate": 0.62, "fixed": 31, "failing_phrasings": 50, "records_added": 412,
+                  "accuracy": {"before": 86.10, "after": 86.52, "delta": 0.42, "low": -0.05, "high": 0.88,
+                               "level": 0.95},
+                  "baseline_accuracy": 85.9, "test_utterances": 2974,
+                  "regressed_intents": [{"intent": "alarm_set", "lost": 5, "gained": 0, "test_utterances": 40,
+                                         "p_value": 0.031}],
+                  "regression": False},
+        "de-DE": {"fix_rate": 0.25, "fixed": 2, "failing_phrasings": 8, "records_added": 37,
+                  "accuracy": {"before": 84.0, "after": 83.1, "delta": -0.9, "low": -1.6, "high": -0.2, "level": 0.9},
+                  "baseline_accuracy": 84.4, "test_utterances": 2974,
+                  "regressed_intents": [{"intent": "iot_hue_lighton", "lost": 6, "gained": 1, "test_utterances": 31,
+                                         "p_value": 0.012}],
+                  "regression": True},
+        "fr-FR": {"fix_rate": None, "fixed": 0, "failing_phrasings": 0, "records_added": 0,
+                  "accuracy": {"before": 80.0, "after": 80.0, "delta": 0.0, "low": -0.3, "high": 0.3, "level": 0.95},
+                  "baseline_accuracy": 80.0, "test_utterances": 1500, "regressed_intents": [], "regression": False},
+    },
+}
+NLU_PANEL = "NLU model in the loop"
+
+
+def write_nlu(run_dir: str, nlu: dict | bytes) -> None:
+    """RUN/quality/nlu.json: the dict as JSON, or bytes as they are (a malformed file)."""
+    path = Path(run_dir) / "quality" / "nlu.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(nlu if isinstance(nlu, bytes) else json.dumps(nlu).encode())
+
+
+def nlu_rows(page: str) -> dict[str, str]:
+    """The NLU panel's table rows, by locale (as escaped in the page)."""
+    return dict(re.findall(r'<tr><td class="loc">(.*?)</td>(.*?)</tr>', section(page, NLU_PANEL), re.S))
+
+
 def manifest(run_id: str, started: str, **stages: dict) -> dict:
     return {"run_id": run_id, "started_at": started, "finished_at": started.replace(":00+", ":42+"),
             "code_version": "0.1.0+gtest", "config": {"min_users": 3}, "stages": stages}
@@ -125,6 +165,98 @@ def test_hostile_text_is_escaped_everywhere(run):
     assert SCRIPT not in page and IFRAME not in page
     assert "<script" not in page.lower() and "<iframe" not in page.lower()
     assert "script-src" not in page and "default-src 'none'" in page  # a CSP that forbids any script
+
+
+def test_hostile_locale_and_intent_in_nlu_json_are_escaped(run):
+    hostile = {"day": SCRIPT, "model": IFRAME, "tolerance_points": 0.5, "locales": {
+        IFRAME: {**NLU["locales"]["en-US"], "regressed_intents": [{"intent": SCRIPT, "lost": 4, "gained": 0}]},
+        SCRIPT: {"fix_rate": 0.5, "accuracy": {"after": 80.0}, "regressed_intents": [SCRIPT], "regression": True},
+    }}
+    write_nlu(run, hostile)
+    page = report.render_run(run)
+    panel = section(page, NLU_PANEL)
+    assert set(nlu_rows(page)) == {IFRAME_ESCAPED, SCRIPT_ESCAPED}
+    assert f'<span class="chip bad" title="{SCRIPT_ESCAPED}: lost 4' in panel
+    assert f"{SCRIPT_ESCAPED} −4/+0</span>" in panel and f'<span class="chip">{SCRIPT_ESCAPED}</span>' in panel
+    assert f"day {SCRIPT_ESCAPED} · {IFRAME_ESCAPED}" in panel  # day and model, in the subtitle
+    index = report.render_index([run])
+    for title in ("NLU fix rate", "Held-out accuracy"):
+        trend = section(index, title)
+        assert f'class="legend">{IFRAME_ESCAPED}</text>' in trend  # the locale, in the legend
+        assert f"<title>{SCRIPT_ESCAPED} · 12-01 02:00: " in trend  # and in the points' tooltips
+    for html in (page, index):
+        assert SCRIPT not in html and IFRAME not in html
+        assert "<script" not in html.lower() and "<iframe" not in html.lower()
+
+
+def test_nlu_panel_per_locale_numbers_and_verdicts(run):
+    write_nlu(run, NLU)
+    page = report.render_run(run)
+    panel = section(page, NLU_PANEL)
+    assert '<section class="card wide"><h2>NLU model in the loop</h2>' in panel
+    assert "day 2026-12-01 · linear SVM over the packaged sentence encoder&#x27;s embeddings" in panel
+    assert "regression: CI low below −0.5 points or an intent lost significantly" in panel
+    rows = nlu_rows(page)
+    assert list(rows) == ["de-DE", "en-US", "fr-FR"]
+    en, de, fr = rows["en-US"], rows["de-DE"], rows["fr-FR"]
+    assert "<b>62%</b>" in en and "31 / 50 fixed" in en
+    assert "86.10% → 86.52%" in en and "day 0: 85.90% · 2,974 test utterances" in en
+    assert 'title="95% paired-bootstrap confidence interval">+0.42 [-0.05, +0.88]</td>' in en
+    assert '<td class="num">412</td>' in en
+    assert ('<span class="chip bad" title="alarm_set: lost 5, gained 0 of 40 test utterances; p = 0.031">'
+            "alarm_set −5/+0</span>") in en
+    assert '<span class="badge pass">no regression</span>' in en and "badge fail" not in en
+    assert "<b>25%</b>" in de and "2 / 8 fixed" in de and "84.00% → 83.10%" in de
+    assert 'title="90% paired-bootstrap confidence interval">-0.90 [-1.60, -0.20]</td>' in de
+    assert "iot_hue_lighton −6/+1</span>" in de
+    assert '<span class="badge fail">regression</span>' in de and "badge pass" not in de
+    assert "<b>n/a</b>" in fr and "no failing phrasings" in fr and '<span class="muted">none</span>' in fr
+    assert "+0.00 [-0.30, +0.30]" in fr and '<span class="badge pass">no regression</span>' in fr
+    assert report.run_summary(run)["nlu"] == NLU
+    # the panel comes right after the rewrites, and the run's other panels are all still there
+    assert page.index("Top new rewrites") < page.index(NLU_PANEL) < page.index("Quarantine reasons")
+
+
+def test_no_nlu_json_no_panel_and_no_trends(run, previous):
+    before = report.render_run(run, previous)
+    assert NLU_PANEL not in before and 'class="nlu"' not in before
+    assert report.run_summary(run)["nlu"] is None
+    index = report.render_index([previous, run])
+    assert "NLU fix rate" not in index and "Held-out accuracy" not in index
+    assert index.count('<section class="card">') == len(report.TRENDS)
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b'"a string"', b"", b'{"day": "\xff"}'])
+def test_unreadable_nlu_json_says_so(run, previous, content):
+    write_nlu(run, content)
+    page = report.render_run(run)
+    panel = section(page, NLU_PANEL)
+    assert "unreadable nlu.json" in panel and "quality/nlu.json could not be read" in panel
+    assert "Top new rewrites" in page and "Expectations" in page  # the rest of the dashboard is there
+    assert report.run_summary(run)["nlu"] is None
+    index = report.render_index([previous, run])  # an unreadable file is no trend: the index is as without it
+    assert "NLU fix rate" not in index
+
+
+def test_nlu_fields_missing_null_or_of_the_wrong_type_render_na(run):
+    write_nlu(run, {"locales": {
+        "en-US": {"fix_rate": "high", "accuracy": "better", "regressed_intents": "alarm_set", "regression": "no",
+                  "records_added": None, "baseline_accuracy": float("nan")},
+        "de-DE": "not an object",
+        "fr-FR": {"fixed": 3, "failing_phrasings": 4, "accuracy": {"before": 70, "after": 71.5, "low": True},
+                  "regressed_intents": [{"lost": "many"}, None]},
+    }})
+    rows = nlu_rows(report.render_run(run))
+    assert set(rows) == {"en-US", "de-DE", "fr-FR"}
+    for locale in ("en-US", "de-DE"):
+        assert "<b>n/a</b>" in rows[locale] and "n/a → n/a" in rows[locale] and "day 0: n/a" in rows[locale]
+        assert '<span class="badge na">n/a</span>' in rows[locale]
+    assert "<b>75%</b>" in rows["fr-FR"]  # fixed / failing_phrasings
+    assert "70.00% → 71.50%" in rows["fr-FR"] and ">+1.50</td>" in rows["fr-FR"]  # after - before, no CI
+    assert '<span class="chip bad" title="n/a: lost n/a' in rows["fr-FR"]  # {"lost": "many"}
+    assert '<span class="muted">—</span>' in rows["fr-FR"]  # null
+    write_nlu(run, {"day": "2026-12-01"})
+    assert "no locales in nlu.json" in section(report.render_run(run), NLU_PANEL)
 
 
 def test_header_and_headline_numbers(run):
@@ -232,6 +364,31 @@ def test_index_lists_runs_newest_first_with_relative_links_and_trends(tmp_path, 
     assert 'href="run-2/quality/dashboard.html"' in report.render_index([run, previous], link_base=str(tmp_path))
 
 
+def test_index_nlu_trends_one_line_per_locale_with_gaps(tmp_path, run, previous):
+    write_nlu(previous, {**NLU, "locales": {k: v for k, v in NLU["locales"].items() if k != "fr-FR"}})
+    later = {"en-US": {**NLU["locales"]["en-US"], "fix_rate": 0.7, "accuracy": {"after": 86.9}},
+             "fr-FR": NLU["locales"]["fr-FR"]}
+    write_nlu(run, {**NLU, "locales": later})
+    without = make_run(tmp_path, "run-3", manifest("r3", "2026-12-02T02:00:00+00:00", **full_stages()))
+    page = report.render_index([without, run, previous])
+    fix, accuracy = section(page, "NLU fix rate"), section(page, "Held-out accuracy")
+    for trend, plotted in ((fix, ["de-DE", "en-US"]), (accuracy, ["de-DE", "en-US", "fr-FR"])):
+        assert re.findall(r'class="legend">(.*?)</text>', trend) == ["de-DE", "en-US", "fr-FR"]
+        colors = dict(re.findall(r'stroke="(#[0-9a-f]{6})" stroke-width="2.5"><title>([a-zA-Z-]+) · ', trend))
+        assert sorted(colors.values()) == plotted  # a colour per locale (fr-FR has no fix rate: no points)
+        assert "· 12-02 02:00:" not in trend  # r3 has no nlu.json: a gap
+        assert trend.count("<polyline") == 1  # only en-US is in two consecutive runs
+    assert "<title>en-US · 11-30 02:00: 62%</title>" in fix and "<title>en-US · 12-01 02:00: 70%</title>" in fix
+    assert "<title>de-DE · 11-30 02:00: 25%</title>" in fix and "fr-FR · " not in fix  # fr-FR's rate is null
+    assert "<title>en-US · 12-01 02:00: 86.90%</title>" in accuracy
+    assert "<title>fr-FR · 12-01 02:00: 80.00%</title>" in accuracy
+    ticks = re.findall(r'class="tick">([0-9.]+%)</text>', accuracy)
+    assert ticks == ["80%", "82%", "84%", "86%", "88%"]  # 80.00 to 86.90: the axis hugs the values, not from 0
+    assert report.range_ticks(85.9, 86.52, "%")[0] == [85.75, 86.0, 86.25, 86.5, 86.75]
+    assert report.range_ticks(85.9, 86.52, "%")[1](86.0) == "86.00%"
+    assert report.range_ticks(70.0, 70.0)[0] == [70.0, 70.25]
+
+
 def test_cli_writes_dashboards_and_index(tmp_path, run, previous):
     assert report.main(["--run", run, "--previous", previous]) == 0
     assert "not in the previous run r1" in (Path(run) / "quality" / "dashboard.html").read_text()
@@ -266,9 +423,14 @@ def headless(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_dashboard_in_headless_chromium(tmp_path, run, previous):
+    write_nlu(run, NLU)
+    write_nlu(previous, {**NLU, "locales": {"en-US": {**NLU["locales"]["en-US"], "fix_rate": 0.5}}})
     url = Path(report.write_dashboard(run, previous)).resolve().as_uri()
     dom = headless(tmp_path, "--dump-dom", url).stdout
     assert "Top new rewrites" in dom and "Pairs per locale" in dom
+    assert NLU_PANEL in dom and "+0.42 [-0.05, +0.88]" in dom
+    assert '<span class="badge fail">regression</span>' in dom
+    assert '<span class="badge pass">no regression</span>' in dom
     assert SCRIPT_ESCAPED in dom and IFRAME_ESCAPED in dom  # the hostile strings are text, not markup
     assert "<script" not in dom.lower() and "<iframe" not in dom.lower()
     assert '<div class="k">Log rows in</div><div class="v">12,345</div>' in dom
@@ -278,3 +440,11 @@ def test_dashboard_in_headless_chromium(tmp_path, run, previous):
     headless(tmp_path, f"--screenshot={shot}", "--window-size=1400,2000", url)
     assert shot.exists() and shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    index = Path(report.write_index([previous, run], str(tmp_path / "site" / "index.html"))).resolve().as_uri()
+    dom = headless(tmp_path, "--dump-dom", index).stdout
+    assert "NLU fix rate" in dom and "Held-out accuracy" in dom
+    assert "<title>en-US · 11-30 02:00: 50%</title>" in dom and "<title>de-DE · 12-01 02:00: 83.10%</title>" in dom
+    shot = tmp_path / "index.png"
+    headless(tmp_path, f"--screenshot={shot}", "--window-size=1400,1600", index)
+    assert shot.exists() and shot.stat().st_size > 10_000
