@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 
 from miner.aggregate import MIN_LABEL_WEIGHT
 from miner.posterior import with_beta_lower_bound
+from miner.variants import one_pair_per_key
 from schemas.contract import Contract
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
@@ -115,7 +116,11 @@ def labels_from_state(label_state_df: DataFrame, min_weight: float = MIN_LABEL_W
 
 
 def pairs_from_state(pair_state_df: DataFrame, labels_df: DataFrame) -> DataFrame:
-    """Pairs with weights from all days' evidence; a rephrase must still agree with its source's label."""
+    """Pairs with weights from all days' evidence; a rephrase must still agree with its source's label.
+
+    A pair can be a rephrase on one day and a variant on another: as within a day, the rephrase stays (once
+    it agrees with the label), so (locale, source, target) stays unique.
+    """
     label_intents = labels_df.select("locale", "source", F.col("intent").alias("label_intent"))
     agrees = (F.col("kind") != "rephrase") | F.col("target_intent").eqNullSafe(F.col("label_intent"))
     return (
@@ -124,4 +129,5 @@ def pairs_from_state(pair_state_df: DataFrame, labels_df: DataFrame) -> DataFram
         .withColumn("score", F.col("score_mass") / F.col("day_mass"))
         .transform(with_beta_lower_bound, "alpha", "beta", "weight")
         .transform(_in_contract, PAIRS)
+        .transform(one_pair_per_key)
     )

@@ -87,6 +87,22 @@ def test_pairs_from_state_reweigh_and_drop_rephrases_that_disagree_with_the_labe
     assert list(result[0].asDict()) == list(PAIRS.column_names)
 
 
+def test_a_pair_that_was_a_rephrase_one_day_and_a_variant_another_is_one_pair(spark):
+    yesterday = [pair(WAKE, ALARM, 3.0, 1.0, 4, 4, 0.5), pair(WAKE, JAZZ, 2.0, 0.0, 3, 3, 0.3, intent="play_music")]
+    today = [
+        pair(WAKE, ALARM, 9.0, 0.0, 9, 9, 0.9, kind="variant"),  # more weight, but the rephrase stays
+        pair(WAKE, JAZZ, 3.0, 0.0, 3, 3, 0.4, kind="variant", intent=None),  # its rephrase disagrees: dropped
+        pair(JAZZ, ALARM, 2.0, 0.0, 3, 3, 0.4, kind="variant", intent=None),
+    ]
+    labels = [label(WAKE, "alarm_set", 0.8, 5, 5)]
+    pair_state_df, label_state_df = merged(spark, [("2026-11-29", yesterday, labels, 0.5), ("2026-11-30", today, [], 1.0)])
+    result = pairs_from_state(pair_state_df, labels_from_state(label_state_df)).collect()
+
+    assert sorted((r["source"], r["target"], r["kind"], r["alpha"]) for r in result) == [
+        (JAZZ, ALARM, "variant", 2.0), (WAKE, JAZZ, "variant", 3.0), (WAKE, ALARM, "rephrase", 1.5),
+    ]
+
+
 def test_labels_that_days_disagree_on_lose_weight_and_fall_below_the_floor(spark):
     day_one = [label(WAKE, "alarm_set", 0.8, 5, 5, goal_head=ALARM), label(JAZZ, "play_music", 0.3, 4, 2)]
     day_two = [label(WAKE, "alarm_set", 0.6, 3, 3, surface="wake me at 7", goal_head=None),
