@@ -5,6 +5,7 @@
     rephrase-miner daily --logs DIR --root DIR --ds YYYY-MM-DD [--config FILE] [--master URL]
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
     rephrase-miner summary --out DIR
+    rephrase-miner loop --massive DIR --out DIR [--locales ...] [--days N] [--users N] [--master URL]
     rephrase-miner train-encoder --data DIR [--out DIR] [--teachers use e5] [--holdout]
     rephrase-miner evaluate-encoder --data DIR --out DIR [--miner-eval FILE] [--model-card FILE]
 """
@@ -242,6 +243,12 @@ def _evaluate_command(argv: list[str]) -> int:
     return evaluate.main(argv)
 
 
+def _loop_command(argv: list[str]) -> int:
+    from jobs import loop
+
+    return loop.main(argv)
+
+
 def _train_encoder_command(argv: list[str]) -> int:
     from jobs import train_encoder
 
@@ -260,6 +267,7 @@ COMMANDS = {
     "simulate": _simulate_command,
     "evaluate": _evaluate_command,
     "summary": _summary_command,
+    "loop": _loop_command,
     "train-encoder": _train_encoder_command,
     "evaluate-encoder": _evaluate_encoder_command,
 }
@@ -273,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     try:
         return COMMANDS[argv[0]](argv[1:])
-    except (InputContractError, ValueError, FileNotFoundError) as error:
+    except (InputContractError, ValueError, FileNotFoundError, FileExistsError) as error:
         print(f"rephrase-miner {argv[0]}: error: {error}", file=sys.stderr)
         return 2
     except (ValidationFailed, PublishError) as error:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import functools
 import gzip
 import json
 import multiprocessing
@@ -119,33 +120,57 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rephrase-miner simulate: {error}", file=sys.stderr)
         return 2
 
-    clock = time.monotonic()
     config = sim.SimulationConfig()
     seed_records = load_seed_records(args.locales)
     worlds: dict[str, sim.LocaleWorld] = {}
     users = args.users
     if args.turns is not None:
         users = sim.estimate_users_per_locale(args.turns, seed_records, args.seed, args.date, config, worlds)
-    specs = sim.plan_batches(args.locales, users, config)
-    workers = _worker_count(args.workers, len(specs))
-    print(
-        f"simulating {users:,} users per locale in {' '.join(args.locales)} on {args.date} (seed {args.seed}), "
-        f"{len(specs)} batches, {workers} worker{'s' if workers > 1 else ''}",
-        flush=True,
-    )
+    write_simulation(out, seed_records, users, args.date, args.seed, args.files, config, args.workers, worlds)
+    return 0
 
+
+def write_simulation(
+    out: Path,
+    seed_records: Mapping[str, Sequence[dict]],
+    users: int,
+    day: dt.date,
+    seed: int,
+    files: int = DEFAULT_FILES,
+    config: sim.SimulationConfig = sim.SimulationConfig(),
+    workers: int | None = None,
+    worlds: dict[str, sim.LocaleWorld] | None = None,
+    readers: Mapping[str, sim.IntentReader] | None = None,
+    traffic_seed: int | None = None,
+    log=functools.partial(print, flush=True),
+) -> sim.BatchStats:
+    """Simulate `users` per locale of `seed_records` on `day` into OUT/logs and OUT/truth.parquet.
+
+    `readers` (locale -> a trained intent classifier) replace the simulated NLU of their locales;
+    `traffic_seed` draws other users in the same world (see `miner.simulation.LocaleWorld`).
+    """
+    clock = time.monotonic()
+    worlds = {} if worlds is None else worlds
+    world_options = {"readers": dict(readers or {}), "traffic_seed": traffic_seed}
+    specs = sim.plan_batches(list(seed_records), users, config)
+    workers = _worker_count(workers, len(specs))
+    log(
+        f"simulating {users:,} users per locale in {' '.join(seed_records)} on {day} (seed {seed}), "
+        f"{len(specs)} batches, {workers} worker{'s' if workers > 1 else ''}"
+        + (f", NLU: trained model for {' '.join(world_options['readers'])}" if readers else "")
+    )
     totals = sim.BatchStats()
-    progress = _Progress(clock, len(specs))
-    logs = _LogWriter(out / "logs", args.date, args.files, args.seed)
+    progress = _Progress(clock, len(specs), log)
+    logs = _LogWriter(out / "logs", day, files, seed)
     with logs, _TruthWriter(out / "truth.parquet") as truth:
-        batches = _generate(specs, seed_records, args.seed, args.date, config, workers, worlds)
+        batches = _generate(specs, seed_records, seed, day, config, workers, worlds, world_options)
         for number, batch in enumerate(batches):
             logs.write(batch.log, number)
             truth.write(batch.truth)
             totals.add(batch.stats)
             progress.report(number + 1, totals.turns)
-    print(_summary(totals, logs.files_written, out, time.monotonic() - clock))
-    return 0
+    log(_summary(totals, logs.files_written, out, time.monotonic() - clock))
+    return totals
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,6 +195,7 @@ def _generate(
     config: sim.SimulationConfig,
     workers: int,
     worlds: dict[str, sim.LocaleWorld],
+    world_options: dict,
 ) -> Iterator[sim.SimulatedBatch]:
     """The planned batches, in plan order. Each batch depends only on its spec, so worker processes
     produce exactly what a single process would."""
@@ -177,7 +203,7 @@ def _generate(
         for spec in specs:
             if spec.locale not in worlds:
                 worlds.clear()  # one locale at a time keeps memory flat
-                worlds[spec.locale] = sim.LocaleWorld(spec.locale, seed_records[spec.locale], seed, config)
+                worlds[spec.locale] = _world(spec.locale, seed_records, seed, config, world_options)
             yield sim.simulate_batch(worlds[spec.locale], spec, day)
         return
 
@@ -185,7 +211,8 @@ def _generate(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(dict(seed_records), seed, config)
+        workers, mp_context=context, initializer=_start_worker,
+        initargs=(dict(seed_records), seed, config, world_options),
     ) as pool:
         pending: collections.deque = collections.deque()
         for spec in specs:
@@ -199,15 +226,28 @@ def _generate(
 _worker_state: dict = {}
 
 
-def _start_worker(seed_records: Mapping[str, Sequence[dict]], seed: int, config: sim.SimulationConfig) -> None:
-    _worker_state.update(seed_records=seed_records, seed=seed, config=config, worlds={})
+def _world(
+    locale: str, seed_records: Mapping[str, Sequence[dict]], seed: int, config: sim.SimulationConfig,
+    world_options: dict,
+) -> sim.LocaleWorld:
+    return sim.LocaleWorld(
+        locale, seed_records[locale], seed, config, reader=world_options["readers"].get(locale),
+        traffic_seed=world_options["traffic_seed"],
+    )
+
+
+def _start_worker(
+    seed_records: Mapping[str, Sequence[dict]], seed: int, config: sim.SimulationConfig, world_options: dict
+) -> None:
+    _worker_state.update(seed_records=seed_records, seed=seed, config=config, worlds={}, world_options=world_options)
 
 
 def _simulate_in_worker(spec: sim.BatchSpec, day: dt.date) -> sim.SimulatedBatch:
-    worlds = _worker_state["worlds"]
+    state = _worker_state
+    worlds = state["worlds"]
     if spec.locale not in worlds:
-        records = _worker_state["seed_records"][spec.locale]
-        worlds[spec.locale] = sim.LocaleWorld(spec.locale, records, _worker_state["seed"], _worker_state["config"])
+        worlds[spec.locale] = _world(spec.locale, state["seed_records"], state["seed"], state["config"],
+                                     state["world_options"])
     return sim.simulate_batch(worlds[spec.locale], spec, day)
 
 
@@ -329,9 +369,10 @@ class _TruthWriter(_BufferedParquet):
 class _Progress:
     """A line every few seconds on big runs; silent on runs that finish quickly."""
 
-    def __init__(self, clock: float, batches: int):
+    def __init__(self, clock: float, batches: int, log):
         self.clock = clock
         self.batches = batches
+        self.log = log
         self._last = clock
 
     def report(self, done: int, turns: int) -> None:
@@ -341,7 +382,7 @@ class _Progress:
         self._last = now
         rate = turns / max(now - self.clock, 1e-9)
         share = done / self.batches
-        print(f"  {turns:,} turns, batch {done}/{self.batches} ({share:.0%}), {rate:,.0f} turns/s", flush=True)
+        self.log(f"  {turns:,} turns, batch {done}/{self.batches} ({share:.0%}), {rate:,.0f} turns/s")
 
 
 def _summary(totals: sim.BatchStats, files: list[Path], out: Path, elapsed: float) -> str:

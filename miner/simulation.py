@@ -87,7 +87,7 @@ import random
 import struct
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -520,8 +520,19 @@ class Phrasing:
     hostile: bool
 
 
+class IntentReader(Protocol):
+    """A real NLU model standing in for the simulated one: the intent it predicts for each text."""
+
+    def predict(self, texts: Sequence[str]) -> list[str]: ...
+
+
 class LocaleWorld:
     """Seed records of one locale turned into carriers, goals, popularity and a deterministic NLU.
+
+    With a ``reader`` (a trained intent classifier), a phrasing is misread exactly when the reader predicts
+    another intent than the goal's, and the wrong intent is the reader's; the kind of failure (friction,
+    silent, barge-in, cancel) and the confidence still come from the phrasing's hash. ``traffic_seed``
+    (default: ``seed``) draws the users: another one gives another day of traffic in the same world.
 
     Goals and phrasings are numbered as they are first needed; numpy arrays indexed by those numbers
     (``goal_group``, ``phrasing_outcome``, ...) let the batch simulation look them up for many sessions
@@ -529,12 +540,17 @@ class LocaleWorld:
     of its content and a phrasing's read a hash of its text.
     """
 
-    def __init__(self, locale: str, records: Sequence[Mapping[str, str]], seed: int, config: SimulationConfig):
+    def __init__(
+        self, locale: str, records: Sequence[Mapping[str, str]], seed: int, config: SimulationConfig,
+        reader: IntentReader | None = None, traffic_seed: int | None = None,
+    ):
         if not records:
             raise ValueError(f"no seed records for locale {locale}")
         self.locale = locale
         self.seed = seed
+        self.traffic_seed = seed if traffic_seed is None else traffic_seed
         self.config = config
+        self.reader = reader
         self.carriers = [_carrier(i, record) for i, record in enumerate(records)]
         sample = "".join(text for carrier in self.carriers[:500] for text, _ in carrier.pieces)
         self.trailing_punctuation = _trailing_punctuation(sample)  # by the locale's writing system
@@ -568,6 +584,7 @@ class LocaleWorld:
         self.phrasing_text, self.phrasing_intent = _GrowableArrow(pa.string()), _GrowableArrow(pa.string())
         self.phrasing_slots, self.phrasing_read_slots = _GrowableArrow(SLOTS_TYPE), _GrowableArrow(SLOTS_TYPE)
         self._reads: dict[tuple[str, str], NluRead] = {}
+        self._predicted_intents: dict[str, str] = {}  # normalized phrasing -> the reader's intent
         stop_words = STOP_WORDS.get(self.locale, _FALLBACK_STOP_WORDS)
         self.stop_phrasings = np.array([self._add_stop_phrasing(word) for word in stop_words])
         self.hostile_openers = self._add_hostile_openers()
@@ -666,7 +683,13 @@ class LocaleWorld:
         keys = goals * len(self.carriers) + carriers
         known = self._phrasing_by_key
         ids = np.fromiter((known.get(k, _NONE) for k in keys.tolist()), dtype=np.int64, count=len(keys))
-        for position in np.flatnonzero(ids == _NONE).tolist():
+        missing = np.flatnonzero(ids == _NONE).tolist()
+        if self.reader is not None and missing:  # one model call for all new phrasings, not one per text
+            self._predict_intents(
+                "".join(p for p, _ in _fill(self.carriers[int(carriers[i])].pieces, self.goals[int(goals[i])].values))
+                for i in missing
+            )
+        for position in missing:
             ids[position] = self._phrasing_id(int(goals[position]), int(carriers[position]), int(keys[position]))
         return ids
 
@@ -694,27 +717,43 @@ class LocaleWorld:
         self.phrasing_read_slots.append(read.slots_of(phrasing.slots))
         return len(self.phrasings) - 1
 
+    def _predict_intents(self, texts: Iterable[str]) -> None:
+        new = list(dict.fromkeys(t for t in map(normalize_phrasing, texts) if t not in self._predicted_intents))
+        if new:
+            self._predicted_intents.update(zip(new, self.reader.predict(new), strict=True))
+
     def read(self, text: str, goal: Goal) -> NluRead:
-        """The simulated NLU: a pure function of (seed, locale, normalized text), so misreads recur."""
+        """The NLU: a pure function of (seed, locale, normalized text), and of the reader if there is one,
+        so misreads recur."""
         normalized = normalize_phrasing(text)
         key = (normalized, goal.intent)
         read = self._reads.get(key)
         if read is None:
-            read = self._decide_read(_hash_uniforms(self.seed, "nlu", self.locale, normalized), goal)
+            predicted = None
+            if self.reader is not None:
+                self._predict_intents([normalized])
+                predicted = self._predicted_intents[normalized]
+            read = self._decide_read(_hash_uniforms(self.seed, "nlu", self.locale, normalized), goal, predicted)
             self._reads[key] = read
         return read
 
-    def _decide_read(self, u: Sequence[float], goal: Goal) -> NluRead:
-        """The read of one phrasing from eight uniforms hashed from its text (one per decision)."""
+    def _decide_read(self, u: Sequence[float], goal: Goal, predicted: str | None = None) -> NluRead:
+        """The read of one phrasing from eight uniforms hashed from its text (one per decision), and the
+        reader's ``predicted`` intent when there is a reader."""
         cfg = self.config
-        if u[0] >= cfg.misread_share:
+        misread = u[0] < cfg.misread_share if predicted is None else predicted != goal.intent
+        if not misread:
             if u[1] < cfg.low_confidence_success_share:
                 confidence = 0.3 + 0.2 * u[2]  # right but unsure: confidence alone is no signal
             else:
                 confidence = 0.6 + 0.4 * math.sqrt(u[2])  # skewed towards confident
             return NluRead("correct", goal.intent, "success", confidence, "gold")
         kind = _pick_weighted(cfg.misread_kind_weights, u[3])
-        wrong, same_scenario = self._wrong_intent(goal, u[4], u[5])
+        if predicted is None:
+            wrong, same_scenario = self._wrong_intent(goal, u[4], u[5])
+        else:  # MASSIVE intents are named scenario_action, also those the world has no record of
+            wrong = predicted
+            same_scenario = self._scenario_of_intent.get(wrong, wrong.split("_")[0]) == goal.scenario
         # A wrong intent of the same scenario still finds the slots (alarm_query at seven am).
         slot_mode = "gold" if same_scenario else "empty"
         if kind == "friction":
@@ -884,9 +923,10 @@ class _BatchSimulation:
         self.day_start_us = day_start_us
         self.first_user = first_user
         self.last_user = last_user
-        self.rng = np.random.default_rng(derive_seed(world.seed, "users", world.locale, first_user, last_user))
+        users_seed = derive_seed(world.traffic_seed, "users", world.locale, first_user, last_user)
+        self.rng = np.random.default_rng(users_seed)
         # per-row text edits are Python work anyway; random.Random is the faster scalar source there
-        self.text_rng = random.Random(derive_seed(world.seed, "surface", world.locale, first_user, last_user))
+        self.text_rng = random.Random(derive_seed(world.traffic_seed, "surface", world.locale, first_user, last_user))
         self.rows = _RowChunks()
         self.sessions = 0
 
@@ -1421,7 +1461,7 @@ def _bot_turn_count(config: SimulationConfig) -> int:
 
 def _bot_batch(world: LocaleWorld, day_start_us: int) -> SimulatedBatch:
     """One user+device repeating one popular phrasing every 1-3 s for hours: thousands of turns."""
-    rng = np.random.default_rng(derive_seed(world.seed, "bot", world.locale))
+    rng = np.random.default_rng(derive_seed(world.traffic_seed, "bot", world.locale))
     count = _bot_turn_count(world.config)
     top = world.ranked_goals[0]
     phrasing = world.phrasing_ids(np.array([top]), world.goal_own_carrier.values[[top]])[0]

@@ -1,0 +1,358 @@
+"""`rephrase-miner loop`: put a real NLU model in the loop, and show what the mined training data does to it.
+
+    rephrase-miner loop --massive DIR --out OUT [--locales en-US de-DE sw-KE] [--days 3] [--users 3000]
+                        [--seed 7] [--first-day 2026-11-30] [--config FILE] [--master URL] [--overwrite]
+
+For each locale, from MASSIVE 1.1 in DIR (`<locale>.jsonl` with every partition, or
+`<locale>.<partition>.jsonl` files, as in MASSIVE's release and this project's shared data):
+
+* **baseline**: an intent classifier (`miner.nlu`) trained on the `train` partition, or, where the locale has
+  none, on half of `dev` (chosen by a hash of the record id);
+* **goals**: the simulated users' goals and phrasings come from the held-out records (`dev`, or the other
+  half of it), never from the model's training data;
+* **test**: the whole `test` partition, used only to score the models.
+
+Then, day after day: simulate a day of traffic in which an utterance fails exactly when the current model
+misreads it (`miner.simulation.LocaleWorld` with a reader), mine it as a scheduled run does
+(`rephrase-miner daily`: evidence accumulates across days), retrain with the published training records
+added (each weighted by its `weight`), and report per locale:
+
+* fix rate: of the phrasings the model misread that >= 3 users rephrased that day, the share the retrained
+  model reads right;
+* held-out test accuracy before and after, with a paired bootstrap 95% interval on the change;
+* the intents that regressed, and the verdict (`miner.nlu.is_regression`).
+
+Writes OUT/logs (the simulated days), OUT/root (the scheduled runs; each published run gets
+quality/nlu.json and a dashboard panel, the index a trend), OUT/loop.json and OUT/loop.md. Exits 0, or 3 when
+a retrained model regressed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import json
+import posixpath
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobs.config import load_config
+from jobs.errors import InputContractError
+from jobs.storage import write_json, write_text
+from miner import nlu
+from miner.simulation import derive_seed
+
+DEFAULT_LOCALES = ("en-US", "de-DE", "sw-KE")
+DEFAULT_DAYS = 3
+DEFAULT_USERS = 3000
+DEFAULT_SEED = 7
+DEFAULT_FIRST_DAY = dt.date(2026, 11, 30)
+SIMULATED_FILES = 4
+# Where a locale has no train partition, this share of dev trains the baseline; the rest are the goals.
+DEV_TRAIN_SHARE = 0.5
+MIN_REPHRASING_USERS = 3
+EXIT_REGRESSION = 3
+
+log = functools.partial(print, flush=True)
+
+
+@dataclass(frozen=True)
+class LocaleData:
+    locale: str
+    train: list[dict]
+    goals: list[dict]
+    test: list[dict]
+    train_source: str
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="rephrase-miner loop", description=__doc__.splitlines()[0])
+    parser.add_argument("--massive", required=True, help="folder of MASSIVE 1.1 JSONL files (see above)")
+    parser.add_argument("--out", required=True, help="output folder (must be empty unless --overwrite)")
+    parser.add_argument("--locales", nargs="+", default=list(DEFAULT_LOCALES), metavar="LOCALE")
+    parser.add_argument("--days", type=_positive_int, default=DEFAULT_DAYS, help="days of traffic, in sequence")
+    parser.add_argument("--users", type=_positive_int, default=DEFAULT_USERS, help="users per locale and day")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--first-day", type=dt.date.fromisoformat, default=DEFAULT_FIRST_DAY, help="YYYY-MM-DD")
+    parser.add_argument("--config", help="TOML or JSON file of the miner's settings (see README)")
+    parser.add_argument("--master", help="Spark master URL; default local[*]")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier loop's OUT")
+    args = parser.parse_args(argv)
+    args.locales = list(dict.fromkeys(args.locales))
+    return args
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+def read_massive(folder: Path, locale: str) -> dict[str, list[dict]]:
+    """Records of a locale by partition, from `<locale>.jsonl` or `<locale>.<partition>.jsonl[.gz]` files."""
+    files = sorted(folder.glob(f"{locale}.jsonl")) + sorted(folder.glob(f"{locale}.*.jsonl*"))
+    if not files:
+        raise InputContractError(f"{folder}: no MASSIVE file for {locale} ({locale}.jsonl or {locale}.test.jsonl)")
+    by_partition: dict[str, dict[str, dict]] = {}
+    for path in files:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    partition, key = record["partition"], str(record["id"])
+                    record["utt"], record["intent"], record["annot_utt"]  # noqa: B018 - the fields used
+                except (ValueError, KeyError, TypeError) as error:
+                    raise InputContractError(f"{path}:{number}: not a MASSIVE record ({error})") from None
+                by_partition.setdefault(partition, {})[key] = record  # a record in two files counts once
+    return {partition: list(records.values()) for partition, records in by_partition.items()}
+
+
+def split_locale(locale: str, partitions: dict[str, list[dict]], seed: int) -> LocaleData:
+    """Train, goal and test records: goals never overlap the training data, and test is used only to score."""
+    if not partitions.get("test"):
+        raise InputContractError(f"{locale}: no test partition to score the models on")
+    if partitions.get("train"):
+        if not partitions.get("dev"):
+            raise InputContractError(f"{locale}: no dev partition to draw the simulated users' goals from")
+        return LocaleData(locale, partitions["train"], partitions["dev"], partitions["test"], "train")
+    dev = partitions.get("dev") or []
+    in_train = [derive_seed(seed, "loop-split", r["id"]) % 1000 < DEV_TRAIN_SHARE * 1000 for r in dev]
+    train = [r for r, chosen in zip(dev, in_train) if chosen]
+    goals = [r for r, chosen in zip(dev, in_train) if not chosen]
+    if len({r["intent"] for r in train}) < 2 or not goals:
+        raise InputContractError(f"{locale}: no train partition and too few dev records to split")
+    return LocaleData(locale, train, goals, partitions["test"], f"{DEV_TRAIN_SHARE:.0%} of dev")
+
+
+def read_mined_records(published: str, locale: str) -> list[dict]:
+    path = Path(published) / "training" / f"{locale}.jsonl"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+# ----------------------------------------------------------------------------------------------- model
+
+
+def train(data: LocaleData, mined: list[dict], encode, baseline: nlu.IntentModel | None = None):
+    """The baseline (trained on the annotated data), or, with mined records, the baseline patched with a model
+    retrained on both (`miner.nlu.patched_model`), each record weighted as `miner.nlu.mined_record_weight`."""
+    texts, intents = [r["utt"] for r in data.train], [r["intent"] for r in data.train]
+    baseline = baseline or nlu.train_intent_model(texts, intents, encode)
+    return nlu.patched_model(
+        baseline, texts, intents, [r["utt"] for r in mined], [r["intent"] for r in mined],
+        [nlu.mined_record_weight(r["weight"], r["support_users"]) for r in mined],
+    )
+
+
+def correct_on_test(model: nlu.IntentModel, data: LocaleData) -> list[bool]:
+    predicted = model.predict([r["utt"] for r in data.test])
+    return [p == r["intent"] for p, r in zip(predicted, data.test, strict=True)]
+
+
+def compare(data: LocaleData, before: list[bool], after: list[bool], seed: int) -> dict:
+    """Held-out accuracy before and after, the intents that regressed, and the verdict."""
+    intents = [r["intent"] for r in data.test]
+    accuracy = nlu.paired_bootstrap(before, after, seed=seed)
+    regressed = nlu.regressed_intents(intents, before, after)
+    verdict = nlu.is_regression(accuracy, regressed, len(set(intents)))
+    return {"accuracy": accuracy, "test_utterances": len(intents), "regressed_intents": regressed,
+            "regression": verdict}
+
+
+# -------------------------------------------------------------------------------------------------- run
+
+
+def run(args: argparse.Namespace) -> dict:
+    from jobs.cli import run_daily
+    from jobs.simulate import write_simulation
+    from jobs.warehouse import write_dashboards
+    from miner.embeddings import load_static_encoder
+    from miner.models import resolve_model_path
+
+    clock = time.monotonic()
+    out = Path(args.out)
+    _prepare(out, args.overwrite)
+    config = load_config(args.config)
+    encoder = load_static_encoder(resolve_model_path(config.embedding_model))
+    if encoder is None:
+        raise ValueError(f"the loop's NLU needs the packaged static encoder, not {config.embedding_model!r}")
+    encode = encoder.encode
+
+    data = {loc: split_locale(loc, read_massive(Path(args.massive), loc), args.seed) for loc in args.locales}
+    baselines, models, correct, report = {}, {}, {}, {"locales": {}, "days": []}
+    for locale, split in data.items():
+        step = time.monotonic()
+        models[locale] = baselines[locale] = train(split, [], encode)
+        correct[locale] = correct_on_test(models[locale], split)
+        baseline = round(100.0 * sum(correct[locale]) / len(correct[locale]), 2)
+        report["locales"][locale] = {
+            "train_source": split.train_source, "train_records": len(split.train), "goal_records": len(split.goals),
+            "test_utterances": len(split.test), "baseline_accuracy": baseline,
+        }
+        log(f"[loop] {locale}: baseline trained on {len(split.train):,} records ({split.train_source}) in "
+            f"{time.monotonic() - step:.1f}s; test accuracy {baseline:.2f}% on {len(split.test):,} utterances")
+    baseline_correct = dict(correct)
+
+    previous_published = None
+    for offset in range(args.days):
+        day = args.first_day + dt.timedelta(days=offset)
+        step = time.monotonic()
+        sim_dir = out / "sim" / day.isoformat()
+        write_simulation(
+            sim_dir, {loc: split.goals for loc, split in data.items()}, args.users, day, args.seed,
+            SIMULATED_FILES, readers=models, traffic_seed=derive_seed(args.seed, "loop-traffic", day), log=log,
+        )
+        _move_logs(sim_dir / "logs", out / "logs", day)
+        pointer = run_daily(str(out / "logs"), str(out / "root"), day.isoformat(), config, args.master, log)
+        published = pointer["path"]
+
+        import pyarrow.parquet as pq
+
+        truth = pq.read_table(sim_dir / "truth.parquet")
+        day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
+                      "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
+        for locale, split in data.items():
+            failures = nlu.rephrased_failures(truth.filter(_locale_mask(truth, locale)), MIN_REPHRASING_USERS)
+            mined = read_mined_records(published, locale)
+            retrained = train(split, mined, encode, baselines[locale])
+            after = correct_on_test(retrained, split)
+            day_report["locales"][locale] = {
+                **nlu.fix_rate(retrained, failures),
+                "records_added": len(mined),
+                **compare(split, correct[locale], after, args.seed),
+                "baseline_accuracy": report["locales"][locale]["baseline_accuracy"],
+                "since_baseline": nlu.paired_bootstrap(baseline_correct[locale], after, seed=args.seed),
+            }
+            models[locale], correct[locale] = retrained, after
+        write_json(posixpath.join(published, "quality", "nlu.json"), day_report)
+        write_dashboards(str(out / "root"), published, previous_published, log)
+        previous_published = published
+        day_report["elapsed_s"] = round(time.monotonic() - step, 1)
+        report["days"].append(day_report)
+        log(format_day(day_report))
+
+    report.update(
+        massive=str(args.massive), users_per_locale=args.users, seed=args.seed, model=nlu.MODEL_DESCRIPTION,
+        min_rephrasing_users=MIN_REPHRASING_USERS, elapsed_s=round(time.monotonic() - clock, 1),
+    )
+    write_json(str(out / "loop.json"), report)
+    write_text(str(out / "loop.md"), markdown_report(report))
+    log(f"[loop] done in {report['elapsed_s']:.0f}s: {out / 'loop.md'}")
+    return report
+
+
+def _locale_mask(truth, locale: str):
+    import pyarrow.compute as pc
+
+    return pc.equal(truth.column("locale"), locale)
+
+
+def _prepare(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"{out} is not empty; pass --overwrite to replace an earlier loop there")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _move_logs(simulated: Path, logs: Path, day: dt.date) -> None:
+    """A day's files into the shared log root, under names of their own: the sessions that ran past midnight
+    join the next day's folder next to that day's own files, as late data does."""
+    for path in sorted(simulated.glob("date=*/*.parquet")):
+        target = logs / path.parent.name / f"sim-{day.isoformat()}-{path.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def format_day(day: dict) -> str:
+    lines = [f"[loop] {day['day']}: retrained on the records published in {day['published']}"]
+    for locale, r in day["locales"].items():
+        a = r["accuracy"]
+        fix = "n/a" if r["fix_rate"] is None else f"{r['fix_rate']:.2f} ({r['fixed']}/{r['failing_phrasings']})"
+        regressed = ", ".join(i["intent"] for i in r["regressed_intents"]) or "none"
+        lines.append(
+            f"  {locale}: fix rate {fix}; test accuracy {a['before']:.2f}% -> {a['after']:.2f}% "
+            f"({_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}]); "
+            f"{r['records_added']:,} records; regressed intents: {regressed}"
+            + ("; REGRESSION" if r["regression"] else "")
+        )
+    return "\n".join(lines)
+
+
+def markdown_report(report: dict) -> str:
+    lines = [
+        "# NLU loop",
+        "",
+        f"Model: {report['model']}. MASSIVE from `{report['massive']}`; {report['users_per_locale']:,} simulated "
+        f"users per locale and day, seed {report['seed']}; {report['elapsed_s']:.0f} s in all.",
+        "",
+        "| locale | baseline trained on | train records | goal records | test utterances | baseline accuracy |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for locale, info in report["locales"].items():
+        lines.append(
+            f"| {locale} | {info['train_source']} | {info['train_records']:,} | {info['goal_records']:,} | "
+            f"{info['test_utterances']:,} | {info['baseline_accuracy']:.2f}% |"
+        )
+    lines += [
+        "",
+        "Per day: fix rate (phrasings the serving model misread that >= 3 users rephrased, and that the retrained "
+        "model reads right); held-out test accuracy of the serving model and of the retrained one, with the "
+        "change and its paired bootstrap 95% interval, in points; records: the published training records "
+        "added to the baseline's data.",
+        "",
+        "| day | locale | fix rate | accuracy before | after | change [95% CI] | since baseline [95% CI] | records | "
+        "regressed intents | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for day in report["days"]:
+        for locale, r in day["locales"].items():
+            a, s = r["accuracy"], r["since_baseline"]
+            fix = "n/a" if r["fix_rate"] is None else f"{r['fix_rate']:.2f} ({r['fixed']}/{r['failing_phrasings']})"
+            regressed = ", ".join(f"{i['intent']} (-{i['lost']}/+{i['gained']})" for i in r["regressed_intents"])
+            lines.append(
+                f"| {day['day']} | {locale} | {fix} | {a['before']:.2f}% | {a['after']:.2f}% | "
+                f"{_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}] | "
+                f"{_signed(s['delta'])} [{_signed(s['low'])}, {_signed(s['high'])}] | {r['records_added']:,} | "
+                f"{regressed or 'none'} | {'**regression**' if r['regression'] else 'no regression'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def regressions(report: dict) -> list[str]:
+    return [f"{day['day']} {locale}" for day in report["days"] for locale, r in day["locales"].items()
+            if r["regression"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    report = run(parse_args(argv))
+    regressed = regressions(report)
+    if regressed:
+        print(f"rephrase-miner loop: regression on {', '.join(regressed)}", file=sys.stderr)
+        return EXIT_REGRESSION
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
