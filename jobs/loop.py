@@ -23,8 +23,8 @@ added (each weighted by its `weight`), and report per locale:
 * the intents that regressed, and the verdict (`miner.nlu.is_regression`).
 
 Writes OUT/logs (the simulated days), OUT/root (the scheduled runs; each published run gets
-quality/nlu.json and a dashboard panel, the index a trend), OUT/loop.json and OUT/loop.md. Exits 0, or 3 when
-a retrained model regressed.
+quality/nlu.json and a dashboard panel, the index a trend), OUT/loop.json, OUT/loop.md (the tables) and
+OUT/loop.svg (the day-over-day curve). Exits 0, or 3 when a retrained model regressed.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from jobs.errors import InputContractError
 from jobs.storage import write_json, write_text
 from miner import nlu
 from miner.simulation import derive_seed
+from miner.text import normalize
 
 DEFAULT_LOCALES = ("en-US", "de-DE", "sw-KE")
 DEFAULT_DAYS = 3
@@ -177,6 +178,9 @@ def compare(data: LocaleData, before: list[bool], after: list[bool], seed: int) 
 
 
 def run(args: argparse.Namespace) -> dict:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     from jobs.cli import run_daily
     from jobs.simulate import write_simulation
     from jobs.warehouse import write_dashboards
@@ -206,6 +210,7 @@ def run(args: argparse.Namespace) -> dict:
         log(f"[loop] {locale}: baseline trained on {len(split.train):,} records ({split.train_source}) in "
             f"{time.monotonic() - step:.1f}s; test accuracy {baseline:.2f}% on {len(split.test):,} utterances")
     baseline_correct = dict(correct)
+    all_failures: dict[str, dict[str, dict]] = {locale: {} for locale in data}  # every day's, by phrasing
 
     previous_published = None
     for offset in range(args.days):
@@ -219,14 +224,12 @@ def run(args: argparse.Namespace) -> dict:
         _move_logs(sim_dir / "logs", out / "logs", day)
         pointer = run_daily(str(out / "logs"), str(out / "root"), day.isoformat(), config, args.master, log)
         published = pointer["path"]
-
-        import pyarrow.parquet as pq
-
         truth = pq.read_table(sim_dir / "truth.parquet")
         day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
                       "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
         for locale, split in data.items():
-            failures = nlu.rephrased_failures(truth.filter(_locale_mask(truth, locale)), MIN_REPHRASING_USERS)
+            failures = nlu.rephrased_failures(truth.filter(pc.equal(truth["locale"], locale)), MIN_REPHRASING_USERS)
+            _remember(all_failures[locale], failures)
             mined = read_mined_records(published, locale)
             retrained = train(split, mined, encode, baselines[locale])
             after = correct_on_test(retrained, split)
@@ -245,20 +248,31 @@ def run(args: argparse.Namespace) -> dict:
         report["days"].append(day_report)
         log(format_day(day_report))
 
+    report["summary"] = {
+        locale: {
+            **nlu.fix_rate(models[locale], list(all_failures[locale].values())),
+            **compare(split, baseline_correct[locale], correct[locale], args.seed),
+        }
+        for locale, split in data.items()
+    }
     report.update(
         massive=str(args.massive), users_per_locale=args.users, seed=args.seed, model=nlu.MODEL_DESCRIPTION,
         min_rephrasing_users=MIN_REPHRASING_USERS, elapsed_s=round(time.monotonic() - clock, 1),
     )
     write_json(str(out / "loop.json"), report)
     write_text(str(out / "loop.md"), markdown_report(report))
+    write_text(str(out / "loop.svg"), curve_svg(report))
     log(f"[loop] done in {report['elapsed_s']:.0f}s: {out / 'loop.md'}")
     return report
 
 
-def _locale_mask(truth, locale: str):
-    import pyarrow.compute as pc
-
-    return pc.equal(truth.column("locale"), locale)
+def _remember(seen: dict[str, dict], failures: list[dict]) -> None:
+    """Pool the failing phrasings of the days: a phrasing that fails again counts once, at its largest reach."""
+    for failure in failures:
+        key = f"{failure['intent']}\x1f{normalize(failure['text'])}"
+        known = seen.setdefault(key, dict(failure))
+        known["users"] = max(known["users"], failure["users"])
+        known["users_helped"] = max(known["users_helped"], failure["users_helped"])
 
 
 def _prepare(out: Path, overwrite: bool) -> None:
@@ -289,11 +303,11 @@ def format_day(day: dict) -> str:
     lines = [f"[loop] {day['day']}: retrained on the records published in {day['published']}"]
     for locale, r in day["locales"].items():
         a = r["accuracy"]
-        fix = "n/a" if r["fix_rate"] is None else f"{r['fix_rate']:.2f} ({r['fixed']}/{r['failing_phrasings']})"
         regressed = ", ".join(i["intent"] for i in r["regressed_intents"]) or "none"
         lines.append(
-            f"  {locale}: fix rate {fix}; test accuracy {a['before']:.2f}% -> {a['after']:.2f}% "
-            f"({_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}]); "
+            f"  {locale}: fix rate {_fix(r, '')}, learnable {_fix(r, 'learnable_')}; "
+            f"test accuracy {a['before']:.2f}% -> {a['after']:.2f}% "
+            f"({_interval(a)}); "
             f"{r['records_added']:,} records; regressed intents: {regressed}"
             + ("; REGRESSION" if r["regression"] else "")
         )
@@ -317,32 +331,94 @@ def markdown_report(report: dict) -> str:
         )
     lines += [
         "",
+        f"Over the {len(report['days'])} days: every phrasing that failed and that >= 3 users rephrased on some day "
+        "(counted once), read by the final model; held-out test accuracy of the final model against the baseline. "
+        "Learnable: the failing phrasings whose rephrase worked for >= 3 users (the others left no label in the "
+        "logs: every rephrase of them was misread too).",
+        "",
+        "| locale | fix rate | learnable fix rate | accuracy: baseline | final | change [95% CI] | regressed intents | "
+        "verdict |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for locale, r in report["summary"].items():
+        a = r["accuracy"]
+        lines.append(
+            f"| {locale} | {_fix(r, '')} | {_fix(r, 'learnable_')} | {a['before']:.2f}% | {a['after']:.2f}% | "
+            f"{_interval(a)} | {_intents(r)} | {_verdict(r)} |"
+        )
+    lines += [
+        "",
         "Per day: fix rate (phrasings the serving model misread that >= 3 users rephrased, and that the retrained "
         "model reads right); held-out test accuracy of the serving model and of the retrained one, with the "
         "change and its paired bootstrap 95% interval, in points; records: the published training records "
         "added to the baseline's data.",
         "",
-        "| day | locale | fix rate | accuracy before | after | change [95% CI] | since baseline [95% CI] | records | "
-        "regressed intents | verdict |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| day | locale | fix rate | learnable fix rate | accuracy before | after | change [95% CI] | "
+        "since baseline [95% CI] | records | regressed intents | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for day in report["days"]:
         for locale, r in day["locales"].items():
-            a, s = r["accuracy"], r["since_baseline"]
-            fix = "n/a" if r["fix_rate"] is None else f"{r['fix_rate']:.2f} ({r['fixed']}/{r['failing_phrasings']})"
-            regressed = ", ".join(f"{i['intent']} (-{i['lost']}/+{i['gained']})" for i in r["regressed_intents"])
+            a = r["accuracy"]
             lines.append(
-                f"| {day['day']} | {locale} | {fix} | {a['before']:.2f}% | {a['after']:.2f}% | "
-                f"{_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}] | "
-                f"{_signed(s['delta'])} [{_signed(s['low'])}, {_signed(s['high'])}] | {r['records_added']:,} | "
-                f"{regressed or 'none'} | {'**regression**' if r['regression'] else 'no regression'} |"
+                f"| {day['day']} | {locale} | {_fix(r, '')} | {_fix(r, 'learnable_')} | {a['before']:.2f}% | "
+                f"{a['after']:.2f}% | {_interval(a)} | {_interval(r['since_baseline'])} | {r['records_added']:,} | "
+                f"{_intents(r)} | {_verdict(r)} |"
             )
     return "\n".join(lines) + "\n"
 
 
+def _fix(r: dict, prefix: str) -> str:
+    total = r[f"{prefix}phrasings" if prefix else "failing_phrasings"]
+    rate, fixed = r[f"{prefix}fix_rate"], r[f"{prefix}fixed"]
+    return "n/a" if rate is None else f"{rate:.2f} ({fixed}/{total})"
+
+
+def _interval(a: dict) -> str:
+    return f"{_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}]"
+
+
+def _intents(r: dict) -> str:
+    return ", ".join(f"{i['intent']} (-{i['lost']}/+{i['gained']})" for i in r["regressed_intents"]) or "none"
+
+
+def _verdict(r: dict) -> str:
+    return "**regression**" if r["regression"] else "no regression"
+
+
+def curve_svg(report: dict) -> str:
+    """The day-over-day curve as one standalone SVG (for the README): held-out accuracy from the baseline on,
+    and each day's fix rate, one line per locale."""
+    from jobs.report import CSS, fmt_accuracy, fmt_pct, multi_line_chart, range_ticks, trend_ticks
+
+    days = report["days"]
+    labels = ["baseline", *[day["day"][5:] for day in days]]
+    accuracy = {locale: [info["baseline_accuracy"], *[day["locales"][locale]["accuracy"]["after"] for day in days]]
+                for locale, info in report["locales"].items()}
+    fixes = {locale: [None, *[day["locales"][locale]["fix_rate"] for day in days]] for locale in report["locales"]}
+    charts = [
+        ("Held-out test accuracy after each day's retraining",
+         multi_line_chart(labels, accuracy, "Held-out test accuracy", fmt_accuracy,
+                          lambda values: range_ticks(min(values), max(values), "%"))),
+        ("Fix rate of the day's rephrased failures",
+         multi_line_chart(labels, fixes, "Fix rate", lambda v: fmt_pct(v, 0),
+                          lambda values: trend_ticks(max(values), True))),
+    ]
+    parts = []
+    for index, (title, chart) in enumerate(charts):
+        x = index * 460
+        parts.append(f'<text x="{x + 10}" y="18" class="value">{title}</text>')
+        placed = f'<svg x="{x}" y="24" width="440" height="240" class="chart"'
+        parts.append(chart.replace('<svg class="chart"', placed, 1))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="270" viewBox="0 0 900 270" '
+            f'font-family="DejaVu Sans, sans-serif"><rect width="900" height="270" fill="#fff"/><style>{CSS}</style>'
+            + "".join(parts) + "</svg>\n")
+
+
 def regressions(report: dict) -> list[str]:
-    return [f"{day['day']} {locale}" for day in report["days"] for locale, r in day["locales"].items()
-            if r["regression"]]
+    daily = [f"{day['day']} {locale}" for day in report["days"] for locale, r in day["locales"].items()
+             if r["regression"]]
+    return daily + [f"{locale} over all days" for locale, r in report["summary"].items() if r["regression"]]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -215,10 +215,12 @@ _MISREAD = ("friction", "bargein", "cancel", "silent")
 def rephrased_failures(truth, min_users: int) -> list[dict]:
     """The phrasings the NLU misread that at least `min_users` distinct users rephrased, from the simulator's
     ground truth (a pyarrow Table with TRUTH_SCHEMA's columns): one dict per (phrasing, gold intent) with the
-    phrasing as the users said it most often (`text`), its `intent` and its `users`, most users first.
+    phrasing as the users said it most often (`text`), its `intent`, its `users`, and `users_helped`: the users
+    whose rephrase the NLU then read right. Most users first.
 
-    Phrasings pool as the miner pools them (`miner.text.normalize`): casing, spacing and punctuation do not
-    make another phrasing. Hostile surfaces (markup around a phrasing) are left out: no model should learn them.
+    A rephrase is in other words: the same words again are a repeat, whatever the role says. Phrasings pool as
+    the miner pools them (`miner.text.normalize`): casing, spacing and punctuation do not make another
+    phrasing. Hostile surfaces (markup around a phrasing) are left out: no model should learn them.
     """
     from collections import Counter, defaultdict
 
@@ -229,41 +231,54 @@ def rephrased_failures(truth, min_users: int) -> list[dict]:
         ["event_id", "user_id", "utterance", "gold_intent", "role", "nlu_outcome", "rephrase_of", "surface"]
     ).to_pydict()
     utterances = dict(zip(columns["event_id"], columns["utterance"], strict=True))
-    rephrased = {  # in other words: saying the same thing again is a repeat, whatever the role says
-        of for of, role, said in zip(columns["rephrase_of"], columns["role"], columns["utterance"], strict=True)
-        if role == "rephrase" and of and normalize(said or "") != normalize(utterances.get(of) or "")
-    }
+    rephrase_worked: dict[str, bool] = {}  # failed event -> whether a rephrase of it was read right
+    for of, role, said, outcome in zip(
+        columns["rephrase_of"], columns["role"], columns["utterance"], columns["nlu_outcome"], strict=True
+    ):
+        if role == "rephrase" and of and normalize(said or "") != normalize(utterances.get(of) or ""):
+            rephrase_worked[of] = rephrase_worked.get(of, False) or outcome == "correct"
     users: dict[tuple[str, str], set] = defaultdict(set)
+    helped: dict[tuple[str, str], set] = defaultdict(set)
     spellings: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for event_id, user, utterance, intent, outcome, surface in zip(
         columns["event_id"], columns["user_id"], columns["utterance"], columns["gold_intent"],
         columns["nlu_outcome"], columns["surface"], strict=True,
     ):
-        if event_id not in rephrased or outcome not in _MISREAD or not intent or not utterance or surface == "hostile":
+        if event_id not in rephrase_worked or outcome not in _MISREAD or not intent or not utterance:
             continue
         key = (normalize(utterance), intent)
-        if not key[0]:
+        if not key[0] or surface == "hostile":
             continue
         users[key].add(user)
+        if rephrase_worked[event_id]:
+            helped[key].add(user)
         spellings[key][normalize_phrasing(utterance)] += 1
     failures = [
-        {"text": spellings[key].most_common(1)[0][0], "intent": key[1], "users": len(who)}
+        {"text": spellings[key].most_common(1)[0][0], "intent": key[1], "users": len(who),
+         "users_helped": len(helped[key])}
         for key, who in users.items()
         if len(who) >= min_users
     ]
     return sorted(failures, key=lambda f: (-f["users"], f["text"], f["intent"]))
 
 
-def fix_rate(model: IntentModel | PatchedIntentModel, failures: Sequence[dict]) -> dict:
-    """Of the rephrased failures, how many `model` now reads as their gold intent."""
+def fix_rate(model: IntentModel | PatchedIntentModel, failures: Sequence[dict], min_users: int = 3) -> dict:
+    """Of the rephrased failures, how many `model` now reads as their gold intent; and the same among the
+    learnable ones, whose rephrase worked for at least `min_users` users (the others left no label in the logs:
+    every rephrase of them was misread too)."""
     predicted = model.predict([f["text"] for f in failures])
-    fixed = sum(1 for f, intent in zip(failures, predicted, strict=True) if intent == f["intent"])
+    right = [intent == f["intent"] for f, intent in zip(failures, predicted, strict=True)]
+    learnable = [ok for f, ok in zip(failures, right, strict=True) if f.get("users_helped", 0) >= min_users]
     return {
-        "fix_rate": round(fixed / len(failures), 4) if failures else None,
-        "fixed": fixed,
-        "failing_phrasings": len(failures),
+        "fix_rate": round(sum(right) / len(right), 4) if right else None,
+        "fixed": sum(right),
+        "failing_phrasings": len(right),
+        "learnable_fix_rate": round(sum(learnable) / len(learnable), 4) if learnable else None,
+        "learnable_fixed": sum(learnable),
+        "learnable_phrasings": len(learnable),
         "unfixed_examples": [
-            {"text": f["text"], "intent": f["intent"], "read_as": intent, "users": f["users"]}
-            for f, intent in zip(failures, predicted, strict=True) if intent != f["intent"]
+            {"text": f["text"], "intent": f["intent"], "read_as": intent, "users": f["users"],
+             "users_helped": f.get("users_helped", 0)}
+            for f, intent, ok in zip(failures, predicted, right, strict=True) if not ok
         ][:10],
     }

@@ -15,8 +15,8 @@ from miner.simulation import TRUTH_SCHEMA
 TRAIN = [
     ("wake me up at seven", "alarm_set"), ("set an alarm for six", "alarm_set"), ("alarm at noon please", "alarm_set"),
     ("weck mich um sieben", "alarm_set"),
-    ("play some jazz", "play_music"), ("put on my workout playlist", "play_music"), ("play music by queen", "play_music"),
-    ("spiel etwas jazz", "play_music"),
+    ("play some jazz", "play_music"), ("put on my workout playlist", "play_music"),
+    ("play music by queen", "play_music"), ("spiel etwas jazz", "play_music"),
     ("what is the weather today", "weather_query"), ("will it rain tomorrow", "weather_query"),
     ("how hot is it outside", "weather_query"), ("wie wird das wetter", "weather_query"),
 ]
@@ -132,7 +132,8 @@ def test_rephrased_failures_pool_spellings_and_count_distinct_users():
                  _turn(f"r{n}", user, "set an alarm for seven", "alarm_set", "rephrase", rephrase_of=f"f{n}")]
     # two users only; a failure followed by a repeat or a switch is not rephrased; hostile markup is left out
     rows += [_turn(f"j{n}", f"u{n}", "jazz now", "play_music", outcome="friction") for n in (1, 2)]
-    rows += [_turn(f"q{n}", f"u{n}", "play some jazz", "play_music", "rephrase", rephrase_of=f"j{n}") for n in (1, 2)]
+    rows += [_turn("q1", "u1", "play some jazz", "play_music", "rephrase", rephrase_of="j1"),
+             _turn("q2", "u2", "jazz music", "play_music", "rephrase", outcome="silent", rephrase_of="j2")]
     # "rephrased" in the same words, by three users: that is a repeat
     rows += [_turn(f"a{n}", f"u{n}", "the two towers", "play_audiobook", outcome="bargein") for n in range(3)]
     rows += [_turn(f"b{n}", f"u{n}", "The two towers!", "play_audiobook", "rephrase", rephrase_of=f"a{n}")
@@ -145,22 +146,31 @@ def test_rephrased_failures_pool_spellings_and_count_distinct_users():
     rows += [_turn(f"k{n}", f"u{n}", "rain", "weather_query", "rephrase", rephrase_of=f"h{n}") for n in range(3)]
     rows.append(_turn("x", "u9", None, None, role="malformed", outcome=None, surface=None))  # a null row
     assert rephrased_failures(_truth(rows), min_users=3) == [
-        {"text": "wake me at seven", "intent": "alarm_set", "users": 3},
+        {"text": "wake me at seven", "intent": "alarm_set", "users": 3, "users_helped": 3},
     ]
-    assert [f["text"] for f in rephrased_failures(_truth(rows), min_users=2)] == ["wake me at seven", "jazz now"]
+    assert [(f["text"], f["users_helped"]) for f in rephrased_failures(_truth(rows), min_users=2)] == [
+        ("wake me at seven", 3), ("jazz now", 1),  # the second user's rephrase was misread too
+    ]
     assert rephrased_failures(_truth([]), min_users=1) == []
 
 
 def test_fix_rate_counts_what_the_model_now_reads_right(encode):
     texts, intents = zip(*TRAIN)
     model = train_intent_model(texts, intents, encode)
-    failures = [{"text": "wake me up at seven", "intent": "alarm_set", "users": 5},
-                {"text": "play some jazz", "intent": "weather_query", "users": 3}]
+    failures = [{"text": "wake me up at seven", "intent": "alarm_set", "users": 5, "users_helped": 4},
+                {"text": "play some jazz", "intent": "weather_query", "users": 3, "users_helped": 3},
+                {"text": "will it rain tomorrow", "intent": "play_music", "users": 9, "users_helped": 2}]
     assert fix_rate(model, failures) == {
-        "fix_rate": 0.5, "fixed": 1, "failing_phrasings": 2,
-        "unfixed_examples": [{"text": "play some jazz", "intent": "weather_query", "read_as": "play_music", "users": 3}],
+        "fix_rate": 0.3333, "fixed": 1, "failing_phrasings": 3,
+        "learnable_fix_rate": 0.5, "learnable_fixed": 1, "learnable_phrasings": 2,  # the third left no label
+        "unfixed_examples": [
+            {"text": "play some jazz", "intent": "weather_query", "read_as": "play_music", "users": 3,
+             "users_helped": 3},
+            {"text": "will it rain tomorrow", "intent": "play_music", "read_as": "weather_query", "users": 9,
+             "users_helped": 2},
+        ],
     }
-    assert fix_rate(model, [])["fix_rate"] is None
+    assert fix_rate(model, [])["fix_rate"] is fix_rate(model, [])["learnable_fix_rate"] is None
 
 
 def test_a_patched_model_reads_anew_only_near_the_mined_phrasings(encode):
