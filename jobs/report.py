@@ -747,6 +747,8 @@ def nlu_row(locale: str, entry: dict) -> str:
                 f"{fmt_int(entry.get('test_utterances'))} test utterances")
     failing = entry.get("failing_phrasings")
     fixed = f"{fmt_int(entry.get('fixed'))} / {fmt_int(failing)} fixed" if failing != 0 else "no failing phrasings"
+    if number(entry.get("learnable_phrasings")):  # those whose rephrase worked: the ones the logs can teach
+        fixed += f"; learnable {fmt_int(entry.get('learnable_fixed'))} / {fmt_int(entry.get('learnable_phrasings'))}"
     return (
         f'<tr><td class="loc">{esc(locale)}</td>'
         f'<td class="num"><b>{fmt_pct(fix_rate(entry), 0)}</b><span class="note">{esc(fixed)}</span></td>'
@@ -764,7 +766,8 @@ def nlu_subtitle(nlu: dict) -> str:
     parts = [
         f"day {nlu['day']}" if nlu.get("day") is not None else "",
         str(nlu.get("model") or ""),
-        "fix rate: of the misread phrasings users rephrased, the share the retrained model now reads correctly",
+        "fix rate: of the misread phrasings users rephrased, the share the retrained model now reads correctly "
+        "(learnable: those whose rephrase worked for at least 3 users)",
         "held-out accuracy before → after this run's retraining, Δ in points with its confidence interval",
         f"regression: CI low below −{tolerance:g} points or an intent lost significantly" if tolerance is not None
         else "",
