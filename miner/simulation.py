@@ -18,6 +18,9 @@ How the world works
   interrupted), cancel (wrong intent, cancelled) and silent (wrong intent, success, confidence
   0.55-0.95). Wrong intents are usually from the gold intent's scenario. Correct reads are mostly
   confident successes, but a few are below 0.5 and a few end interrupted anyway (noise).
+* With a ``reader`` (a trained intent classifier, see ``LocaleWorld``) the NLU is that model instead: a
+  phrasing is misread exactly when the model predicts another intent than the goal's, and the wrong intent
+  is the model's; the kind of failure and the confidence still come from the phrasing's hash.
 * After a noticed failure (silent ones are noticed 75% of the time) a user rephrases with another
   carrier (Zipf-skewed, so many users rephrase the same way; up to 3 attempts per goal), repeats the
   same words, switches goal (often same scenario and same slot values, e.g. alarm_set -> alarm_query at
