@@ -100,6 +100,9 @@ def _positive_int(text: str) -> int:
 
 def read_massive(folder: Path, locale: str) -> dict[str, list[dict]]:
     """Records of a locale by partition, from `<locale>.jsonl` or `<locale>.<partition>.jsonl[.gz]` files."""
+    if not folder.is_dir():
+        raise InputContractError(f"{folder}: no such folder; give MASSIVE 1.1's folder with --massive "
+                                 "(make loop MASSIVE=DIR)")
     files = sorted(folder.glob(f"{locale}.jsonl")) + sorted(folder.glob(f"{locale}.*.jsonl*"))
     if not files:
         raise InputContractError(f"{folder}: no MASSIVE file for {locale} ({locale}.jsonl or {locale}.test.jsonl)")

@@ -60,6 +60,8 @@ def test_a_locale_without_train_splits_dev_by_id_and_never_reuses_a_record(tmp_p
 
 
 def test_missing_or_broken_massive_files_are_named(tmp_path):
+    with pytest.raises(InputContractError, match="no such folder; give MASSIVE 1.1's folder with --massive"):
+        loop.read_massive(tmp_path / "absent", "en-US")
     with pytest.raises(InputContractError, match="no MASSIVE file for zz-ZZ"):
         loop.read_massive(tmp_path, "zz-ZZ")
     write_jsonl(tmp_path / "zz-ZZ.dev.jsonl", [record("1", "dev")])
