@@ -43,6 +43,7 @@ from pathlib import Path
 
 from jobs.config import load_config
 from jobs.errors import InputContractError
+from jobs.simulate import positive_int, write_simulation
 from jobs.storage import write_json, write_text
 from miner import nlu
 from miner.simulation import derive_seed
@@ -76,8 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--massive", required=True, help="folder of MASSIVE 1.1 JSONL files (see above)")
     parser.add_argument("--out", required=True, help="output folder (must be empty unless --overwrite)")
     parser.add_argument("--locales", nargs="+", default=list(DEFAULT_LOCALES), metavar="LOCALE")
-    parser.add_argument("--days", type=_positive_int, default=DEFAULT_DAYS, help="days of traffic, in sequence")
-    parser.add_argument("--users", type=_positive_int, default=DEFAULT_USERS, help="users per locale and day")
+    parser.add_argument("--days", type=positive_int, default=DEFAULT_DAYS, help="days of traffic, in sequence")
+    parser.add_argument("--users", type=positive_int, default=DEFAULT_USERS, help="users per locale and day")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--first-day", type=dt.date.fromisoformat, default=DEFAULT_FIRST_DAY, help="YYYY-MM-DD")
     parser.add_argument("--config", help="TOML or JSON file of the miner's settings (see README)")
@@ -86,13 +87,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.locales = list(dict.fromkeys(args.locales))
     return args
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -185,7 +179,6 @@ def run(args: argparse.Namespace) -> dict:
     import pyarrow.parquet as pq
 
     from jobs.cli import run_daily
-    from jobs.simulate import write_simulation
     from jobs.warehouse import write_dashboards
     from miner.embeddings import load_static_encoder
     from miner.models import resolve_model_path

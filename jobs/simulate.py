@@ -67,9 +67,9 @@ _PARALLEL_FROM_BATCHES = 8  # fewer batches than this are not worth starting wor
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="rephrase-miner simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output directory (must be empty unless --overwrite)")
-    parser.add_argument("--users", type=_positive_int, default=DEFAULT_USERS, help="users per locale")
+    parser.add_argument("--users", type=positive_int, default=DEFAULT_USERS, help="users per locale")
     parser.add_argument(
-        "--turns", type=_positive_int, default=None,
+        "--turns", type=positive_int, default=None,
         help="approximate total rows to write, across locales; overrides --users (for benchmarks)",
     )
     parser.add_argument(
@@ -79,9 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--date", type=dt.date.fromisoformat, default=DEFAULT_DATE, help="YYYY-MM-DD (UTC)")
-    parser.add_argument("--files", type=_positive_int, default=DEFAULT_FILES, help="part files for --date")
+    parser.add_argument("--files", type=positive_int, default=DEFAULT_FILES, help="part files for --date")
     parser.add_argument(
-        "--workers", type=_positive_int, default=None,
+        "--workers", type=positive_int, default=None,
         help="worker processes (default: one per CPU but one, at most 8; 1 for small runs or 2 CPUs)",
     )
     parser.add_argument(
@@ -93,7 +93,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1 (the loop's options use it too)."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
