@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate test fuzz loop venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
+.PHONY: demo evaluate evaluate-sources test fuzz loop venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
 
 venv: $(STAMP)
 
@@ -31,6 +31,14 @@ demo: $(DEMO)/sim/truth.parquet
 # Scores the demo run against the simulator's ground truth: the README's evaluation table.
 evaluate: demo
 	$(BIN)/rephrase-miner evaluate --run $(DEMO)/out --truth $(DEMO)/sim/truth.parquet --out $(DEMO)/eval
+
+# The miner on every source, side by side (README "Quality on every source"): simulated days (seeds 7 and 11),
+# a day served by a real intent classifier (MASSIVE) and independent logs (DEVLOGS: folders of logs/ and
+# truth.json), all mined with the default configuration and scored by miner/scoring.py. About 12 minutes.
+DEVLOGS ?= ../shared/devlogs
+SOURCES_OUT ?= $(DEMO)/sources
+evaluate-sources: $(STAMP)
+	$(BIN)/rephrase-miner evaluate-sources --out $(SOURCES_OUT) --devlogs $(DEVLOGS) --massive $(MASSIVE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -4,6 +4,7 @@
     rephrase-miner run --logs DIR --out DIR [--config FILE] [--master URL]
     rephrase-miner daily --logs DIR --root DIR --ds YYYY-MM-DD [--config FILE] [--master URL]
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
+    rephrase-miner evaluate-sources --out DIR [--devlogs DIR] [--seeds 7 11] [--massive DIR] [--config FILE]
     rephrase-miner summary --out DIR
     rephrase-miner loop --massive DIR --out DIR [--locales ...] [--days N] [--users N] [--master URL]
     rephrase-miner train-encoder --data DIR [--out DIR] [--teachers use e5] [--holdout]
@@ -243,6 +244,12 @@ def _evaluate_command(argv: list[str]) -> int:
     return evaluate.main(argv)
 
 
+def _evaluate_sources_command(argv: list[str]) -> int:
+    from jobs import evaluate_sources
+
+    return evaluate_sources.main(argv)
+
+
 def _loop_command(argv: list[str]) -> int:
     from jobs import loop
 
@@ -266,6 +273,7 @@ COMMANDS = {
     "daily": _daily_command,
     "simulate": _simulate_command,
     "evaluate": _evaluate_command,
+    "evaluate-sources": _evaluate_sources_command,
     "summary": _summary_command,
     "loop": _loop_command,
     "train-encoder": _train_encoder_command,
