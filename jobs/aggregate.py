@@ -2,8 +2,8 @@
 
     spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K]
 
-Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings and OUT/variants; writes OUT/pairs (rephrases and variants), OUT/labels
-and OUT/_stats/aggregate.json.
+Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings, OUT/embeddings and OUT/variants; writes
+OUT/pairs (rephrases and variants), OUT/labels and OUT/_stats/aggregate.json.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ from miner.aggregate import (
     intent_labels,
     rephrase_evidence,
     rephrase_pairs,
+    serving_heads,
 )
 from miner.chain import transition_probabilities, user_transitions
+from miner.prior import intent_priors, reliable_phrasings
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
+from schemas.texts import EMBEDDINGS
 
 STAGE = "aggregate"
 
@@ -53,11 +56,16 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     transitions_df = transition_probabilities(user_transitions(outcomes_df)).localCheckpoint()
 
     pairs_path, labels_path = dataset_path(args.out, "pairs"), dataset_path(args.out, "labels")
-    heads_df = goal_heads(read_dataset(spark, dataset_path(args.out, "goal_phrasings"), GOAL_PHRASINGS), args.min_users)
+    goal_phrasings_df = read_dataset(spark, dataset_path(args.out, "goal_phrasings"), GOAL_PHRASINGS)
+    heads_df = serving_heads(goal_heads(goal_phrasings_df, args.min_users), reliability_df)
+    failing_df = failing_phrasings(reliability_df, args.min_users).localCheckpoint()
+    prior_df = intent_priors(
+        reliable_phrasings(reliability_df, goal_phrasings_df),
+        failing_df.select("locale", F.col("source").alias("text")),
+        read_dataset(spark, dataset_path(args.out, "embeddings"), EMBEDDINGS),
+    ).localCheckpoint()
     write_dataset(
-        intent_labels(confirmed_df, failing_phrasings(reliability_df, args.min_users)).transform(
-            with_goal_heads, heads_df
-        ),
+        intent_labels(confirmed_df, failing_df, prior_df).transform(with_goal_heads, heads_df),
         labels_path, LABELS, partition_by=("locale",),
     )
     labels_df = read_dataset(spark, labels_path, LABELS)

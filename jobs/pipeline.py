@@ -42,7 +42,10 @@ MINING_STAGES = (
     Stage("sessionize", "jobs.sessionize", ("out", "session_gap_seconds", "max_session_turns")),
     Stage(
         "rephrases", "jobs.rephrases",
-        ("out", "rephrase_window_seconds", "max_following_turns", "embedding_model", "embedding_cache"),
+        (
+            "out", "rephrase_window_seconds", "max_following_turns", "embedding_model", "embedding_cache",
+            "min_users",
+        ),
     ),
     Stage("variants", "jobs.variants", ("out", "min_users", "top_phrasings_per_goal")),
     Stage("aggregate", "jobs.aggregate", ("out", "min_users")),

@@ -1,7 +1,7 @@
 """Stage 3, multiturn rephrases: candidate pairs within sessions, their features and rephrase probability.
 
     spark-submit jobs/rephrases.py --out OUT_DIR [--rephrase-window-seconds S] [--max-following-turns N]
-        [--embedding-model PATH] [--embedding-cache DIR]
+        [--embedding-model PATH] [--embedding-cache DIR] [--min-users K]
 
 Reads OUT/sessions; writes OUT/texts (each distinct utterance normalized once), OUT/embeddings (each
 distinct normalized text embedded once), OUT/candidates, OUT/outcomes (per-turn defects, for the chain)
@@ -15,6 +15,7 @@ import argparse
 import posixpath
 import uuid
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -26,10 +27,12 @@ from miner.candidates import (
     could_carry_evidence,
     following_turn_pairs,
     scored_candidates,
+    silent_phrasings,
     with_normalized_text,
     with_pair_features,
 )
 from miner.aggregate import turn_outcomes
+from miner.defaults import MIN_USERS
 from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
 from miner.models import model_fingerprint
 from miner.text import normalized_utterances
@@ -54,6 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--embedding-cache", default="",
         help="persistent embedding cache directory (or URI), keyed by model and text; empty: no cache",
+    )
+    parser.add_argument(
+        "--min-users", type=int, default=MIN_USERS,
+        help="users who must correct a phrasing's successes before it counts as misread silently",
     )
     return parser.parse_args(argv)
 
@@ -111,17 +118,25 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     # with the texts broadcast it is a scan and a hash lookup, and a cached partition of ten million turns
     # read back into memory ran the driver out of heap.
     turns_df = sessions_df.transform(with_normalized_text, texts_df)
-    candidates_path = dataset_path(args.out, "candidates")
-    write_dataset(
+    # The pairs feed both the silent-phrasing test and the features: on disk once, not windowed twice.
+    pairs_df = (
         turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)
         .transform(could_carry_evidence)
-        .transform(with_pair_features, embeddings_df)
-        .transform(scored_candidates, args.rephrase_window_seconds),
+        .persist(StorageLevel.DISK_ONLY)
+    )
+    silent_df = silent_phrasings(pairs_df, turns_df, args.min_users).localCheckpoint()
+    candidates_path = dataset_path(args.out, "candidates")
+    write_dataset(
+        pairs_df.transform(with_pair_features, embeddings_df).transform(
+            scored_candidates, silent_df, args.rephrase_window_seconds
+        ),
         candidates_path, CANDIDATES, partition_by=("locale",),
     )
+    pairs_df.unpersist()
     candidates_df = read_dataset(spark, candidates_path, CANDIDATES)
     write_dataset(
-        turn_outcomes(turns_df, candidates_df), dataset_path(args.out, "outcomes"), OUTCOMES, partition_by=("locale",)
+        turn_outcomes(turns_df, candidates_df, silent_df), dataset_path(args.out, "outcomes"), OUTCOMES,
+        partition_by=("locale",),
     )
 
     totals = candidates_df.agg(
@@ -135,6 +150,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "distinct_texts": embeddings_df.count(),
         **embedding_stats,
         "embedding_model": args.embedding_model or "multilingual (packaged)",
+        "silent_phrasings": silent_df.count(),
         **{key: int(value) for key, value in totals.asDict().items()},
     }
     stats["rows_out"] = stats["candidates"]

@@ -18,34 +18,56 @@ from miner.defaults import MIN_USERS
 from miner.posterior import with_beta_lower_bound
 from schemas.pairs import PAIRS
 
-# A label also needs this many users voting for it (the phrasing itself always needs MIN_USERS).
+# A label needs this many users voting for it (the phrasing itself always needs MIN_USERS).
 MIN_LABEL_VOTERS = 2
 # A user's vote counts only if their best confirmed rephrase carries at least this much evidence.
 MIN_VOTE_EVIDENCE = 0.3
 # A phrasing is failing when at least this share of its users met a defect (silent failures go unnoticed).
 MIN_DEFECT_SHARE = 0.2
-# ...and those voters must be at least this share of the users the phrasing failed for: when most users
-# give up or repeat themselves, a few who went on to one other intent are switching topic, not rephrasing.
-MIN_VOTER_SHARE = 0.2
-# Lower credible bound on the winning intent's share of the votes.
+# Votes that stand alone (no agreeing prior) must come from at least this share of the users the phrasing
+# failed for, and their winner's lower credible share must reach MIN_LABEL_WEIGHT: when most users give
+# up, a handful who went on to one other intent may be switching topic.
+MIN_VOTER_SHARE = 0.1
 MIN_LABEL_WEIGHT = 0.25
+# The prior (miner.prior) picks among voted intents: each intent's vote share times (its prior + this), so
+# that a prior of 0 scales votes down without silencing them.
+PRIOR_SMOOTHING = 0.1
+# A prior this sure of another intent, giving the voted one less than IMPLAUSIBLE_PRIOR, contradicts it; the
+# votes then stand only if their weight reaches the prior's agreement rate with decisive votes that day.
+CONFIDENT_PRIOR = 0.8
+IMPLAUSIBLE_PRIOR = 0.05
+# Decisive votes, on which the prior's agreement is measured: this many voters, this share of all voters.
+DECISIVE_VOTERS = 5
+DECISIVE_SHARE = 0.8
 MIN_REWRITE_WEIGHT = 0.3
+# A rewrite target must serve its users: its chain success probability, and for a goal head the 5th
+# percentile of its success rate (Beta posterior over its users with and without a defect), at least this.
+MIN_TARGET_SUCCESS = 0.5
 
 
-def turn_outcomes(turns_df: DataFrame, candidates_df: DataFrame) -> DataFrame:
-    """Per turn (non-runaway, with `text`): whether it was defective and, if so, what came next."""
+def turn_outcomes(turns_df: DataFrame, candidates_df: DataFrame, silent_df: DataFrame) -> DataFrame:
+    """Per turn (non-runaway, with `text`): whether it was defective and, if so, what came next.
+
+    A turn is defective when it met friction, when its user corrected it at once (a silent failure), or when
+    it is a reported success of a phrasing misread silently for many users (`silent_df`, from
+    `miner.candidates.silent_phrasings`): its users who did not react were not served either.
+    """
     next_turn = candidates_df.where(F.col("hop") == 1).select(
         F.col("source_event_id").alias("event_id"),
         F.col("target").alias("next_text"),
         F.col("rephrase_probability").cast("double").alias("next_probability"),
         "is_silent_failure",
     )
+    silent = silent_df.select("locale", "text", F.lit(True).alias("is_silent_phrasing"))
     return (
         turns_df.where(~F.col("is_runaway"))
         .join(next_turn, on="event_id", how="left")
+        .join(F.broadcast(silent), on=["locale", "text"], how="left")
         .withColumn(
             "is_defective",
-            is_friction(F.col("status"), F.col("nlu_confidence")) | F.coalesce(F.col("is_silent_failure"), F.lit(False)),
+            is_friction(F.col("status"), F.col("nlu_confidence"))
+            | F.coalesce(F.col("is_silent_failure"), F.lit(False))
+            | ((F.col("status") == "success") & F.coalesce(F.col("is_silent_phrasing"), F.lit(False))),
         )
         .select(
             "locale", "user_key", "session_id", "event_id", "text", "utterance", "intent", "slots",
@@ -166,18 +188,13 @@ def failing_phrasings(reliability_df: DataFrame, min_users: int = MIN_USERS) -> 
     )
 
 
-def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: int = MIN_LABEL_VOTERS) -> DataFrame:
-    """One label per failing phrasing: the intent its users' confirmed rephrases vote for.
-
-    Each user votes once, for the intent of their best-evidenced confirmed rephrase. A turn read as the
-    very intent the user just rejected is no vote for it. Switches to other goals scatter over many intents
-    while rephrases agree, so the winner's lower credible share (`weight`) is high only for a real
-    rephrase target.
-    """
+def intent_votes(confirmed_df: DataFrame) -> DataFrame:
+    """(locale, source, intent, votes, voters, slots): each user votes once, for the intent of their
+    best-evidenced confirmed rephrase; a turn read as the very intent the user just rejected is no vote."""
     best_of_user = Window.partitionBy("locale", "source", "user_key").orderBy(
         F.col("evidence").desc(), F.col("target_intent").asc()
     ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    votes = (
+    return (
         confirmed_df.where(
             F.col("target_confirmed")
             & F.col("target_intent").isNotNull()
@@ -192,20 +209,82 @@ def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: in
             F.max_by("target_slots", "evidence").alias("slots"),
         )
     )
-    by_votes = Window.partitionBy("locale", "source").orderBy(F.col("votes").desc(), F.col("intent").asc())
-    ranked = votes.withColumns(
-        {
-            "intent_rank": F.row_number().over(by_votes.rowsBetween(Window.unboundedPreceding, Window.currentRow)),
-            "all_votes": F.sum("votes").over(by_votes.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)),
-        }
+
+
+def _prior_of_votes(votes_df: DataFrame, prior_df: DataFrame) -> DataFrame:
+    """Votes with `prior` (the intent's prior; 0 when the source has a prior without it, null without any) and
+    the source's `prior_intent` and `prior_probability` (its likeliest intent)."""
+    prior = prior_df.select("locale", F.col("text").alias("source"), "intent", F.col("probability").alias("prior"))
+    top = prior.groupBy("locale", "source").agg(
+        F.max_by("intent", F.struct("prior", F.col("intent"))).alias("prior_intent"),
+        F.max("prior").alias("prior_probability"),
     )
     return (
-        ranked.where((F.col("intent_rank") == 1) & (F.col("voters") >= min_voters))
+        votes_df.join(prior, on=["locale", "source", "intent"], how="left")
+        .join(top, on=["locale", "source"], how="left")
+        .withColumn("prior", F.when(F.col("prior_intent").isNotNull(), F.coalesce(F.col("prior"), F.lit(0.0))))
+    )
+
+
+def intent_labels(
+    confirmed_df: DataFrame, failing_df: DataFrame, prior_df: DataFrame, min_voters: int = MIN_LABEL_VOTERS
+) -> DataFrame:
+    """One label per failing phrasing, from two independent witnesses: its users' rephrases and the intent prior.
+
+    * Votes (`intent_votes`): switches to other goals scatter over many intents while rephrases agree.
+    * The prior (`miner.prior.intent_priors`): what the day's reliable phrasings near this one mean.
+
+    The winner is the voted intent with the largest vote share x (prior + PRIOR_SMOOTHING): among siblings
+    that users went on to (show the alarms, cancel them), the prior picks the one the words mean. It becomes
+    the label when at least `min_voters` users voted for it and either the prior's likeliest intent is the
+    same, or the votes stand on their own (at least MIN_VOTER_SHARE of the users it failed for, a lower
+    credible share of at least MIN_LABEL_WEIGHT) and, against a prior that contradicts them, weigh at least
+    as much as that prior's agreement rate with the day's decisive votes in the locale. A prior that
+    inherits the NLU's own errors agrees less, and so holds less back.
+    """
+    scored = _prior_of_votes(intent_votes(confirmed_df), prior_df)
+    per_source = Window.partitionBy("locale", "source").orderBy(F.col("intent").asc()).rowsBetween(
+        Window.unboundedPreceding, Window.unboundedFollowing
+    )
+    combined = F.col("votes") * (F.coalesce(F.col("prior"), F.lit(1.0)) + F.lit(PRIOR_SMOOTHING))
+    scored = scored.withColumns(
+        {
+            "all_votes": F.sum("votes").over(per_source),
+            "all_voters": F.sum("voters").over(per_source),
+            "combined": combined,
+        }
+    )
+    best_first = Window.partitionBy("locale", "source").orderBy(
+        F.col("combined").desc(), F.col("votes").desc(), F.col("intent").asc()
+    ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    winners = (
+        scored.withColumn("rank", F.row_number().over(best_first))
+        .where(F.col("rank") == 1)
         .withColumns({"alpha": F.col("votes"), "beta": F.col("all_votes") - F.col("votes")})
-        .join(failing_df, on=["locale", "source"], how="inner")
-        .where(F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users"))
         .transform(with_beta_lower_bound, "alpha", "beta", "weight")
-        .where(F.col("weight") >= MIN_LABEL_WEIGHT)
+        .join(failing_df, on=["locale", "source"], how="inner")
+    )
+    decisive = (F.col("voters") >= DECISIVE_VOTERS) & (F.col("voters") >= DECISIVE_SHARE * F.col("all_voters"))
+    agreement = (
+        winners.where(decisive & F.col("prior_intent").isNotNull())
+        .groupBy("locale")
+        .agg(
+            ((F.count_if(F.col("prior_intent") == F.col("intent")) + 1) / (F.count(F.lit(1)) + 2)).alias(
+                "prior_agreement"
+            )
+        )
+    )
+    agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False))
+    contradicted = F.coalesce(
+        (F.col("prior_probability") >= CONFIDENT_PRIOR) & (F.col("prior") < IMPLAUSIBLE_PRIOR), F.lit(False)
+    )
+    standing_alone = (F.col("weight") >= MIN_LABEL_WEIGHT) & (
+        F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users")
+    )
+    outweighs = ~contradicted | (F.col("weight") >= F.coalesce(F.col("prior_agreement"), F.lit(0.5)))
+    return (
+        winners.join(agreement, on="locale", how="left")
+        .where((F.col("voters") >= min_voters) & (agreed | (standing_alone & outweighs)))
         .select(
             "locale", "source", "intent", "weight", F.col("defective_users").alias("support_users"), "voters",
             "surface", "slots",
@@ -216,14 +295,20 @@ def intent_labels(confirmed_df: DataFrame, failing_df: DataFrame, min_voters: in
 def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
     """For each labelled failing phrasing, its best rephrase (pairs already agree with the label).
 
-    Where no rephrase target reached the k-user floor, the label's `goal_head` (the phrasing most users
-    succeed with for the same intent and slot values) stands in, with the label's weight and support.
+    A rewrite must lead to a phrasing that serves its users: a target whose absorbing-chain success
+    probability is below MIN_TARGET_SUCCESS fails too, and rewriting to it fixes nothing. Where no rephrase
+    target qualifies, the label's `goal_head` (the phrasing most users succeed with for the same intent and
+    slot values, itself checked by `serves_its_users`) stands in, with the label's weight and support.
     """
     best_first = Window.partitionBy("locale", "source").orderBy(
         F.col("score").desc(), F.col("weight").desc(), F.col("target").asc()
     ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
     from_pairs = (
-        pairs_df.where((F.col("kind") == "rephrase") & (F.col("weight") >= MIN_REWRITE_WEIGHT))
+        pairs_df.where(
+            (F.col("kind") == "rephrase")
+            & (F.col("weight") >= MIN_REWRITE_WEIGHT)
+            & (F.coalesce(F.col("success_probability"), F.lit(0.0)) >= MIN_TARGET_SUCCESS)
+        )
         .join(labels_df.select("locale", "source"), on=["locale", "source"], how="inner")
         .withColumn("rank", F.row_number().over(best_first))
         .where(F.col("rank") == 1)
@@ -238,3 +323,25 @@ def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
         )
     )
     return from_pairs.unionByName(from_goal_heads)
+
+
+def serves_its_users(reliability_df: DataFrame) -> DataFrame:
+    """(locale, text): phrasings whose success rate over their users is at least MIN_TARGET_SUCCESS, as the
+    5th percentile of its Beta posterior (a phrasing three users succeeded with is not yet proven)."""
+    return (
+        reliability_df.withColumns(
+            {
+                "served": (F.col("users") - F.col("defective_users")).cast("double"),
+                "not_served": F.col("defective_users").cast("double"),
+            }
+        )
+        .transform(with_beta_lower_bound, "served", "not_served", "success_bound")
+        .where(F.col("success_bound") >= MIN_TARGET_SUCCESS)
+        .select("locale", "text")
+    )
+
+
+def serving_heads(heads_df: DataFrame, reliability_df: DataFrame) -> DataFrame:
+    """The goal heads (`miner.variants.goal_heads`) that serve their users: only they may stand in as rewrites."""
+    serving = serves_its_users(reliability_df).select("locale", F.col("text").alias("head"))
+    return heads_df.join(serving, on=["locale", "head"], how="left_semi")

@@ -28,7 +28,8 @@ from pyspark.sql import types as T
 from rapidfuzz import fuzz, process
 
 from miner.embeddings import vectors_from_binary
-from miner.defaults import MAX_FOLLOWING_TURNS, REPHRASE_WINDOW_SECONDS
+from miner.defaults import MAX_FOLLOWING_TURNS, MIN_USERS, REPHRASE_WINDOW_SECONDS
+from miner.posterior import with_binomial_tail
 from miner.text import is_unsegmented, normalize
 from schemas.candidates import CANDIDATES
 from schemas.contract import Column as Field
@@ -39,6 +40,8 @@ LOW_CONFIDENCE = 0.5
 # A success that the user corrects this fast was not one.
 SILENT_FAILURE_SECONDS = 15.0
 SILENT_FAILURE_MIN_SIMILARITY = 0.5
+# One-sided significance of "corrected at once more often than the locale's phrasings are" (silent_phrasings).
+SILENT_PHRASING_SIGNIFICANCE = 0.001
 
 WEIGHTS = {
     "bias": -6.0,
@@ -64,13 +67,15 @@ def following_turn_pairs(
     window_seconds: float = REPHRASE_WINDOW_SECONDS,
     max_following_turns: int = MAX_FOLLOWING_TURNS,
 ) -> DataFrame:
-    """Each turn with each of its session's next `max_following_turns` turns within `window_seconds`.
+    """Each turn with each of its user's next `max_following_turns` turns within `window_seconds`.
 
+    The user's turns on all their devices count, in time order (ties by event_id): someone who gives up on the
+    kitchen speaker and says it again on their phone is rephrasing too. `session_id` is the earlier turn's.
     Linear in the number of turns: a bounded window frame, never a self-join. Runaway sessions (bots,
     loops) give no pairs.
     """
     next_turns = (
-        Window.partitionBy("session_id").orderBy("turn_index").rowsBetween(1, max_following_turns)
+        Window.partitionBy("locale", "user_key").orderBy("ts", "event_id").rowsBetween(1, max_following_turns)
     )
     following = F.collect_list(F.struct(*_TURN_FIELDS)).over(next_turns)
     return (
@@ -173,6 +178,24 @@ def _slot_values(slots: Column) -> Column:
     return F.array_sort(F.coalesce(F.transform(slots, lambda s: s["value"]), F.array().cast("array<string>")))
 
 
+def is_quick_correction(
+    source_status: Column, source_intent: Column, target_intent: Column, hop: Column, gap_s: Column
+) -> Column:
+    """A reported success the user follows at once with a request the NLU reads as another intent."""
+    return (
+        (source_status == "success")
+        & (hop == 1)
+        & (gap_s <= SILENT_FAILURE_SECONDS)
+        & ~source_intent.eqNullSafe(target_intent)
+    )
+
+
+def _quick_correction() -> Column:
+    return is_quick_correction(
+        F.col("source_status"), F.col("source_intent"), F.col("target_intent"), F.col("hop"), F.col("gap_s")
+    )
+
+
 def could_carry_evidence(pairs_df: DataFrame) -> DataFrame:
     """The pairs whose source can be a defect: friction, or a success that may be a silent failure.
 
@@ -180,13 +203,46 @@ def could_carry_evidence(pairs_df: DataFrame) -> DataFrame:
     downstream: a successful turn is a SUCCESS edge in the chain and votes for no label. Scoring only
     these keeps the expensive features off most of the traffic.
     """
-    maybe_silent = (
-        (F.col("source_status") == "success")
-        & (F.col("hop") == 1)
-        & (F.col("gap_s") <= SILENT_FAILURE_SECONDS)
-        & ~F.col("source_intent").eqNullSafe(F.col("target_intent"))
+    return pairs_df.where(is_friction(F.col("source_status"), F.col("source_confidence")) | _quick_correction())
+
+
+def silent_phrasings(
+    pairs_df: DataFrame, turns_df: DataFrame, min_users: int = MIN_USERS,
+    significance: float = SILENT_PHRASING_SIGNIFICANCE,
+) -> DataFrame:
+    """(locale, text, success_users, corrected_users, p_value): phrasings misread systematically but silently.
+
+    Users correct some successes at once in every locale (a follow-up question, a change of mind). A phrasing
+    whose successes its users correct at once far more often than that (one-sided binomial test at
+    `significance` against the locale's rate, at least `min_users` correcting users) is a silent failure
+    for all of them, even where the correction shares no words with it ("good assistants" read as a light
+    command, then "what's the news"). The rate is learnt from the day's own traffic.
+    """
+    per_user = (
+        turns_df.where(~F.col("is_runaway") & (F.col("status") == "success"))
+        .groupBy("locale", "text", "user_key")
+        .agg(F.lit(1).alias("said"))
+        .join(
+            pairs_df.where(_quick_correction())
+            .select("locale", F.col("source").alias("text"), "user_key")
+            .distinct()
+            .withColumn("corrected", F.lit(1)),
+            on=["locale", "text", "user_key"], how="left",
+        )
     )
-    return pairs_df.where(is_friction(F.col("source_status"), F.col("source_confidence")) | maybe_silent)
+    counts = per_user.groupBy("locale", "text").agg(
+        F.count(F.lit(1)).alias("success_users"), F.count("corrected").alias("corrected_users")
+    )
+    rates = counts.groupBy("locale").agg(
+        (F.sum("corrected_users") / F.sum("success_users")).alias("locale_rate")
+    )
+    return (
+        counts.where(F.col("corrected_users") >= min_users)
+        .join(rates, on="locale", how="inner")
+        .transform(with_binomial_tail, "corrected_users", "success_users", "locale_rate", "p_value")
+        .where(F.col("p_value") < significance)
+        .select("locale", "text", "success_users", "corrected_users", "p_value")
+    )
 
 
 def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
@@ -223,19 +279,14 @@ def target_succeeded(status: Column, confidence: Column) -> Column:
 
 def is_silent_failure(
     source_status: Column, source_intent: Column, target_intent: Column, hop: Column, gap_s: Column,
-    semantic: Column, lexical: Column, overlap: Column,
+    semantic: Column, lexical: Column, overlap: Column, source_is_silent: Column,
 ) -> Column:
-    """Reported success, yet the very next turn, seconds later, says much the same for another intent."""
+    """Reported success, yet the very next turn, seconds later, asks for another intent: in much the same
+    words, or after a phrasing that is misread silently for many users (`silent_phrasings`)."""
     similar = (semantic >= SILENT_FAILURE_MIN_SIMILARITY) | (lexical >= SILENT_FAILURE_MIN_SIMILARITY) | F.coalesce(
         overlap >= 1.0, F.lit(False)
     )
-    return (
-        (source_status == "success")
-        & (hop == 1)
-        & (gap_s <= SILENT_FAILURE_SECONDS)
-        & ~source_intent.eqNullSafe(target_intent)
-        & similar
-    )
+    return is_quick_correction(source_status, source_intent, target_intent, hop, gap_s) & (similar | source_is_silent)
 
 
 def rephrase_probability(
@@ -255,15 +306,27 @@ def rephrase_probability(
     return 1.0 / (1.0 + F.exp(-z))
 
 
-def scored_candidates(with_features: DataFrame, window_seconds: float = REPHRASE_WINDOW_SECONDS) -> DataFrame:
+def with_silent_source(pairs_df: DataFrame, silent_df: DataFrame) -> DataFrame:
+    """`pairs_df` plus `source_is_silent`: the source phrasing is misread silently (`silent_phrasings`)."""
+    silent = silent_df.select("locale", F.col("text").alias("source"), F.lit(True).alias("source_is_silent"))
+    return pairs_df.join(F.broadcast(silent), on=["locale", "source"], how="left").withColumn(
+        "source_is_silent", F.coalesce(F.col("source_is_silent"), F.lit(False))
+    )
+
+
+def scored_candidates(
+    with_features: DataFrame, silent_df: DataFrame, window_seconds: float = REPHRASE_WINDOW_SECONDS
+) -> DataFrame:
     """Pairs `with_pair_features` scored: flags and rephrase probability, as `CANDIDATES` lays them out."""
     friction = is_friction(F.col("source_status"), F.col("source_confidence"))
     silent = is_silent_failure(
         F.col("source_status"), F.col("source_intent"), F.col("target_intent"), F.col("hop"),
         F.col("gap_s"), F.col("semantic_similarity"), F.col("lexical_similarity"), F.col("slot_overlap"),
+        F.col("source_is_silent"),
     )
     return (
-        with_features.withColumns(
+        with_features.transform(with_silent_source, silent_df)
+        .withColumns(
             {
                 "is_friction": friction,
                 "is_silent_failure": ~friction & silent,

@@ -1,4 +1,5 @@
-"""Confidence as a Beta posterior rather than a raw ratio: two users out of two is not certainty."""
+"""Confidence from counts: a Beta posterior rather than a raw ratio (two users out of two is not certainty), and a
+binomial tail for "more often than chance"."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 from scipy.special import betaincinv
+from scipy.stats import binom
 
 LOWER_QUANTILE = 0.05
 
@@ -36,3 +38,25 @@ def with_beta_lower_bound(
             )
 
     return df.mapInArrow(add_bound, output_schema)
+
+
+def binomial_tail(successes: np.ndarray, trials: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """P(X >= successes) for X ~ Binomial(trials, rate): how surprising this many successes are at that rate."""
+    successes = np.asarray(successes, dtype=np.float64)
+    return binom.sf(successes - 1.0, np.asarray(trials, dtype=np.float64), np.clip(rate, 0.0, 1.0)).astype(np.float64)
+
+
+def with_binomial_tail(
+    df: DataFrame, successes_column: str, trials_column: str, rate_column: str, output_column: str
+) -> DataFrame:
+    """Append `output_column` (double) = binomial_tail of the three columns, vectorised over Arrow batches."""
+    output_schema = T.StructType(df.schema.fields + [T.StructField(output_column, T.DoubleType(), False)])
+
+    def add_tail(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            columns = [batch.column(name).to_numpy(zero_copy_only=False) for name in
+                       (successes_column, trials_column, rate_column)]
+            tail = pa.array(binomial_tail(*columns), pa.float64())
+            yield pa.RecordBatch.from_arrays(batch.columns + [tail], names=batch.schema.names + [output_column])
+
+    return df.mapInArrow(add_tail, output_schema)

@@ -89,7 +89,7 @@ def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
     (out / "_stats" / "baseline.json").write_text(json.dumps({"pairs": 10, "training": 1}))
 
     with pytest.raises(ValidationFailed):
-        validate.run(spark, validate.parse_args(["--out", str(out)]))
+        validate.run(spark, validate.parse_args(["--out", str(out), "--locales", "en-US,de-DE"]))
     report = json.loads((out / "_stats" / "validate.json").read_text())
     assert report["failed_critical"] == ["quarantine: quarantined rows at most 5% of the 4 in"]
     # an unconfigured locale in the input and a tenth of yesterday's pairs are reported, not blocking
@@ -103,8 +103,12 @@ def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
         "labels", "pairs", "quarantine", "rewrites", "training", "turns",
     ]
 
-    stats = validate.run(spark, validate.parse_args(["--out", str(out), "--max-quarantine-share", "0.25"]))
+    args = ["--out", str(out), "--max-quarantine-share", "0.25"]
+    stats = validate.run(spark, validate.parse_args([*args, "--locales", "en-US,de-DE"]))
     assert stats["passed"] and len(stats["warnings"]) == 2
+    # by default any well-formed locale is welcome: xx-XX is no warning
+    stats = validate.run(spark, validate.parse_args(args))
+    assert stats["passed"] and stats["warnings"] == ["pairs: pairs count within 0.5x-2x of the previous run's 10"]
 
     # a record labelled with an intent the NLU never produced is blocked
     (out / "training" / "en-US.jsonl").write_text(json.dumps(record(WAKE, "wake me at [time : seven]") | {

@@ -8,9 +8,11 @@ from miner.aggregate import (
     phrasing_reliability,
     rephrase_evidence,
     rephrase_pairs,
+    serving_heads,
 )
 from miner.chain import transition_probabilities, user_transitions
 from miner.posterior import beta_lower_bound
+from miner.prior import PRIOR_SCHEMA
 from miner.variants import goal_heads, goal_phrasings, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
@@ -23,39 +25,55 @@ def outcome(user, event, text, defective, next_text=None, p=None, intent=None, u
             "error" if defective else "success", defective, next_text, p)
 
 
-def candidate(user, source_event, target_event, target, target_intent, p):
+def candidate(user, source_event, target_event, target, target_intent, p, hop=1, target_status="success"):
     return (
-        "en-US", f"s-{user}", user, source_event, target_event, 1, 5.0, FAILING, target, "error", "success",
-        None, target_intent, 0.3, 0.9, None, True, False, True, 0.5, 0.5, None, p,
+        "en-US", f"s-{user}", user, source_event, target_event, hop, 5.0 * hop, FAILING, target, "error",
+        target_status, None, target_intent, 0.3, 0.9, None, True, False, target_status == "success", 0.5, 0.5,
+        None, p,
     )
 
 
-def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REPHRASE, direct_users=()):
-    """Users who say FAILING, fail, then rephrase it (alarm_set) or switch (SWITCH, play_music); others
-    (`direct_users`) succeed with REPHRASE straight away."""
+def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REPHRASE, direct_users=(),
+          switch=(SWITCH, "play_music", 0.6), rephrase_p=0.9, cancelling_users=(), failing_users=()):
+    """Users who say FAILING, fail, then rephrase it (alarm_set) or switch (`switch`: phrasing, intent, p);
+    `cancelling_users` say "stop" between the failure and their rephrase; others (`direct_users`) succeed
+    with REPHRASE straight away, and `failing_users` fail with REPHRASE itself."""
     outcomes, candidates = [], []
     for user in rephrasing_users:
         rephrase = rephrase_of(user)
-        outcomes += [outcome(user, f"{user}1", FAILING, True, rephrase, 0.9, utterance="Wake me at seven!"),
+        outcomes += [outcome(user, f"{user}1", FAILING, True, rephrase, rephrase_p, utterance="Wake me at seven!"),
                      outcome(user, f"{user}2", rephrase, False, intent="alarm_set")]
-        candidates.append(candidate(user, f"{user}1", f"{user}2", rephrase, "alarm_set", 0.9))
+        candidates.append(candidate(user, f"{user}1", f"{user}2", rephrase, "alarm_set", rephrase_p))
+    for user in cancelling_users:
+        outcomes += [outcome(user, f"{user}1", FAILING, True, "stop", 0.1, utterance="Wake me at seven!"),
+                     outcome(user, f"{user}s", "stop", True, REPHRASE, 0.1),
+                     outcome(user, f"{user}2", REPHRASE, False, intent="alarm_set")]
+        candidates += [candidate(user, f"{user}1", f"{user}s", "stop", None, 0.1, target_status="cancelled"),
+                       candidate(user, f"{user}1", f"{user}2", REPHRASE, "alarm_set", rephrase_p, hop=2)]
+    for user in failing_users:
+        outcomes.append(outcome(user, f"{user}1", REPHRASE, True))
     for user in direct_users:
         outcomes.append(outcome(user, f"{user}1", REPHRASE, False, intent="alarm_set"))
+    switch_text, switch_intent, switch_p = switch
     for user in switching_users:
-        outcomes += [outcome(user, f"{user}1", FAILING, True, SWITCH, 0.6),
-                     outcome(user, f"{user}2", SWITCH, False, intent="play_music")]
-        candidates.append(candidate(user, f"{user}1", f"{user}2", SWITCH, "play_music", 0.6))
+        outcomes += [outcome(user, f"{user}1", FAILING, True, switch_text, switch_p),
+                     outcome(user, f"{user}2", switch_text, False, intent=switch_intent)]
+        candidates.append(candidate(user, f"{user}1", f"{user}2", switch_text, switch_intent, switch_p))
     return (spark.createDataFrame(outcomes, OUTCOMES.spark_schema),
             spark.createDataFrame(candidates, CANDIDATES.spark_schema))
 
 
-def mine(spark, rephrasing_users, switching_users, min_users=3, **world_options):
+def mine(spark, rephrasing_users, switching_users, min_users=3, prior=(), **world_options):
+    """Pairs, labels and rewrites of a world; `prior`: (intent, probability) of FAILING's intent prior."""
     outcomes_df, candidates_df = world(spark, rephrasing_users, switching_users, **world_options)
     reliability = phrasing_reliability(outcomes_df)
     confirmed = confirmed_candidates(candidates_df, outcomes_df, reliability)
     transitions = transition_probabilities(user_transitions(outcomes_df))
-    heads = goal_heads(goal_phrasings(outcomes_df), min_users)
-    labels = intent_labels(confirmed, failing_phrasings(reliability, min_users)).transform(with_goal_heads, heads)
+    heads = serving_heads(goal_heads(goal_phrasings(outcomes_df), min_users), reliability)
+    prior_df = spark.createDataFrame([("en-US", FAILING, i, p) for i, p in prior], PRIOR_SCHEMA)
+    labels = intent_labels(confirmed, failing_phrasings(reliability, min_users), prior_df).transform(
+        with_goal_heads, heads
+    )
     labels = labels.cache()
     pairs = rephrase_pairs(rephrase_evidence(confirmed), transitions, labels, min_users)
     return pairs, labels, best_rewrites(pairs, labels)
@@ -107,3 +125,61 @@ def test_beta_lower_bound_known_values():
     # Beta(3, 1) has CDF x^3: its 5th percentile is 0.05 ** (1 / 3)
     assert beta_lower_bound([2.0], [0.0])[0] == pytest.approx(0.05 ** (1 / 3), rel=1e-5)
     assert beta_lower_bound([0.0], [0.0])[0] == pytest.approx(0.05, rel=1e-5)
+
+
+SIBLING = ("cancel my alarm at seven", "alarm_remove", 0.95)  # another goal, keeping the slot values
+
+
+def test_among_voted_siblings_the_prior_picks_the_one_the_words_mean(spark):
+    """Failure class: after a failure, more users switch to a sibling goal keeping the slot values (remove the
+    seven o'clock alarm) than rephrase; the day's reliable phrasings near FAILING mean alarm_set."""
+    without_prior = mine(spark, ["a", "b", "c"], ["x", "y", "z", "w"], switch=SIBLING)[1]
+    assert [(r["source"], r["intent"]) for r in without_prior.collect()] == [(FAILING, "alarm_remove")]
+    _, labels, rewrites = mine(spark, ["a", "b", "c"], ["x", "y", "z", "w"], switch=SIBLING,
+                               prior=[("alarm_set", 0.9), ("alarm_remove", 0.1)])
+    assert [(r["source"], r["intent"], r["voters"]) for r in labels.collect()] == [(FAILING, "alarm_set", 3)]
+    assert [(r["source"], r["target"]) for r in rewrites.collect()] == [(FAILING, REPHRASE)]
+
+
+def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
+    """Failure class: nobody's rephrase worked and three users switched to the sibling (vote weight 0.46); a
+    prior that agreed with the day's decisive votes (none here: (0 + 1) / (0 + 2)) and is sure of alarm_set
+    holds the sibling label back."""
+    args = (spark, [], ["x", "y", "z"])
+    assert mine(*args, switch=SIBLING)[1].count() == 1
+    assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.96), ("alarm_remove", 0.01)])[1].count() == 0
+    # a prior that is not sure, or that finds the sibling plausible, does not
+    assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.7), ("alarm_remove", 0.01)])[1].count() == 1
+    assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.9), ("alarm_remove", 0.06)])[1].count() == 1
+
+
+def test_a_phrasing_of_three_users_with_weak_rephrases_is_labelled_where_the_prior_agrees(spark):
+    """Failure class: three to five users and no slot values, where most recall is lost. Two of five users
+    rephrased with little similarity (p 0.35): alone, too weak a share; with an agreeing prior, a label."""
+    args = dict(rephrasing_users=["a", "b"], switching_users=["x", "y", "z"], rephrase_p=0.35,
+                switch=("what time is it", "datetime_query", 0.3))
+    assert mine(spark, **args)[1].count() == 0
+    labels = mine(spark, **args, prior=[("alarm_set", 0.6), ("alarm_query", 0.4)])[1]
+    assert [(r["source"], r["intent"], r["voters"], r["support_users"]) for r in labels.collect()] == [
+        (FAILING, "alarm_set", 2, 5)
+    ]
+    # the k floor still holds: two users of two are too few
+    assert mine(spark, ["a", "b"], [], rephrase_p=0.35, prior=[("alarm_set", 0.9)])[1].count() == 0
+
+
+def test_a_rephrase_after_a_cancel_votes(spark):
+    """Failure class: the user says "stop" between the failure and the rephrase (the rephrase is two turns on)."""
+    pairs, labels, _ = mine(spark, [], [], cancelling_users=["a", "b", "c"])
+    assert [(r["source"], r["intent"], r["voters"]) for r in labels.collect()] == [(FAILING, "alarm_set", 3)]
+    assert [(r["source"], r["target"], r["support_users"]) for r in pairs.collect()] == [(FAILING, REPHRASE, 3)]
+
+
+def test_no_rewrite_to_a_target_that_fails_for_most_of_its_users(spark):
+    """Failure class: the users' rephrase worked for them but fails for most who say it: no rewrite leads there."""
+    args = dict(rephrasing_users=["a", "b", "c", "d"], switching_users=[])
+    assert [r["target"] for r in mine(spark, **args)[2].collect()] == [REPHRASE]
+    pairs, labels, rewrites = mine(spark, **args, failing_users=[f"f{i}" for i in range(5)])
+    assert labels.count() == 1 and pairs.count() == 1  # the label and the synonymy pair stand
+    assert pairs.first()["success_probability"] == pytest.approx(4 / 9, rel=1e-5)
+    assert labels.first()["goal_head"] is None  # nor does the goal head stand in: it fails for 5 of its 9 users
+    assert rewrites.count() == 0

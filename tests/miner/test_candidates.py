@@ -12,6 +12,7 @@ from miner.candidates import (
     following_turn_pairs,
     could_carry_evidence,
     scored_candidates,
+    silent_phrasings,
     slot_overlap,
     with_pair_features,
 )
@@ -27,21 +28,21 @@ TURNS_SCHEMA = T.StructType(
 
 
 def turn(session, index, seconds, text, status="success", intent="alarm_set", confidence=0.9, slots=None,
-         runaway=False, user="u1"):
+         runaway=False, user="u1", device="d1"):
     return (
-        session, 0, index, None, runaway, f"{session}-{index}", user, "d1", T0 + dt.timedelta(seconds=seconds),
+        session, 0, index, None, runaway, f"{session}-{index}", user, device, T0 + dt.timedelta(seconds=seconds),
         "en-US", text, intent, slots, confidence, status, 1, text, text,
     )
 
 
-def test_following_turn_pairs_stay_in_session_window_and_hop_limit(spark):
+def test_following_turn_pairs_stay_with_the_user_in_the_window_and_hop_limit(spark):
     turns = [
         turn("s1", 0, 0, "wake me at seven", status="error", intent=None),
         turn("s1", 1, 10, "set an alarm for seven"),
         turn("s1", 2, 20, "thanks"),
         turn("s1", 3, 30, "play jazz"),
         turn("s1", 4, 100, "stop"),  # 70 s after the previous turn: outside the 60 s window
-        turn("s2", 0, 5, "hello"),  # another session
+        turn("s2", 0, 5, "hello", user="u2"),  # another user
         turn("bot", 0, 0, "hi", runaway=True),
         turn("bot", 1, 1, "hi", runaway=True),
     ]
@@ -58,6 +59,23 @@ def test_following_turn_pairs_stay_in_session_window_and_hop_limit(spark):
     assert (first["source"], first["target"], first["source_status"], first["target_intent"]) == (
         "wake me at seven", "set an alarm for seven", "error", "alarm_set",
     )
+
+
+def test_a_rephrase_on_the_users_second_device_is_a_candidate(spark):
+    """Failure class: the user gives up on the speaker and says it again on the phone (another session)."""
+    turns = [
+        turn("speaker", 0, 0, "wake me at seven", status="error", intent=None, device="speaker"),
+        turn("phone", 0, 12, "set an alarm for seven", device="phone"),
+        turn("phone", 1, 40, "thanks", device="phone"),
+        turn("other", 0, 5, "play jazz", user="u2", device="speaker"),  # another user on the same device id
+    ]
+    df = spark.createDataFrame(turns, TURNS_SCHEMA)
+    rows = following_turn_pairs(df, window_seconds=60, max_following_turns=3).collect()
+    assert sorted((r["session_id"], r["source_event_id"], r["target_event_id"], r["hop"], r["gap_s"]) for r in rows) == [
+        ("phone", "phone-0", "phone-1", 1, 28.0),
+        ("speaker", "speaker-0", "phone-0", 1, 12.0),
+        ("speaker", "speaker-0", "phone-1", 2, 40.0),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -107,9 +125,9 @@ def test_pair_features_are_computed_for_every_pair_row(spark):
 
 def candidate(source_event, target_event, source, target, hop, gap, source_status, source_intent,
               target_status="success", target_intent="alarm_set", source_confidence=0.9,
-              semantic=0.7, lexical=0.7, overlap=None):
+              semantic=0.7, lexical=0.7, overlap=None, user="u1"):
     return (
-        "en-US", "s1", "u1", source_event, target_event, hop, float(gap), source, target, source, target,
+        "en-US", "s1", user, source_event, target_event, hop, float(gap), source, target, source, target,
         source_status, target_status, source_intent, target_intent, source_confidence, 0.9, None,
         lexical, semantic, overlap,
     )
@@ -145,11 +163,16 @@ def test_silent_failure_friction_and_topic_switch(spark):
             # low confidence counts as friction
             candidate("d1", "d2", "wake me at seven", "set an alarm for seven", 1, 4, "success", "alarm_query",
                       source_confidence=0.2),
-            None,
-        ][:-1],
+            # a dissimilar quick correction: silent only after a phrasing misread silently for many users
+            candidate("e1", "e2", "good assistants", "what is the news", 1, 5, "success", "iot_hue_lightdim",
+                      target_intent="news_query", semantic=0.1, lexical=0.1),
+            candidate("f1", "f2", "good morning", "what is the news", 1, 5, "success", "general_greet",
+                      target_intent="news_query", semantic=0.1, lexical=0.1),
+        ],
         PAIR_COLUMNS,
     )
-    rows = {r["source_event_id"]: r for r in scored_candidates(pairs, window_seconds=60).collect()}
+    silent = spark.createDataFrame([("en-US", "good assistants")], "locale string, text string")
+    rows = {r["source_event_id"]: r for r in scored_candidates(pairs, silent, window_seconds=60).collect()}
     assert set(rows["a1"].asDict()) == set(CANDIDATES.column_names)
     flags = {k: (r["is_friction"], r["is_silent_failure"], r["target_succeeded"]) for k, r in rows.items()}
     assert flags == {
@@ -157,6 +180,8 @@ def test_silent_failure_friction_and_topic_switch(spark):
         "b1": (False, False, True),
         "c1": (True, False, True),
         "d1": (True, False, True),
+        "e1": (False, True, True),
+        "f1": (False, False, True),
     }
     assert rows["a1"]["rephrase_probability"] == pytest.approx(expected_probability(0.7, 0.7, 0.5, 1, 1, 4), rel=1e-6)
     assert rows["b1"]["rephrase_probability"] == pytest.approx(expected_probability(0.7, 0.7, 0.5, 0, 1, 40), rel=1e-6)
@@ -182,3 +207,40 @@ def test_only_pairs_from_a_possible_defect_are_scored(spark):
     )
     kept = sorted(r["source_event_id"] for r in pairs.transform(could_carry_evidence).collect())
     assert kept == ["a1", "f1", "g1", "h1"]
+
+
+def test_a_phrasing_corrected_at_once_far_more_often_than_the_locale_is_misread_silently(spark):
+    """Failure class: a silent failure whose rephrase shares no words with it. Ten users had "good assistants"
+    read as a light command and eight asked for the news at once; "play jazz" served 100 users, 5 of whom
+    asked for something else at once."""
+    turns, pairs = [], []
+    for number in range(10):
+        user = f"g{number}"
+        turns.append(turn(user, 0, 0, "good assistants", intent="iot_hue_lightdim", user=user))
+        if number < 8:
+            pairs.append(candidate(f"{user}-0", f"{user}-1", "good assistants", "what is the news", 1, 4, "success",
+                                   "iot_hue_lightdim", target_intent="news_query", user=user))
+    for number in range(100):
+        user = f"p{number}"
+        turns.append(turn(user, 0, 0, "play jazz", intent="play_music", user=user))
+        if number < 5:
+            pairs.append(candidate(f"{user}-0", f"{user}-1", "play jazz", "volume up", 1, 6, "success",
+                                   "play_music", target_intent="audio_volume_up", user=user))
+    pairs.append(candidate("g0-0", "g0-2", "good assistants", "the news", 1, 9, "success", "iot_hue_lightdim",
+                           target_intent="news_query", user="g0"))  # a user counts once
+    turns.append(turn("n0", 0, 0, "wake me at seven", status="error", intent=None, user="n0"))  # never a success
+    turns.append(turn("bot", 0, 0, "good assistants", runaway=True, user="bot"))  # bots are no users
+    turns_df = spark.createDataFrame(turns, TURNS_SCHEMA)
+    pairs_df = spark.createDataFrame(pairs, PAIR_COLUMNS)
+    rows = silent_phrasings(pairs_df, turns_df, min_users=3, significance=0.001).collect()
+    assert [(r["locale"], r["text"], r["success_users"], r["corrected_users"]) for r in rows] == [
+        ("en-US", "good assistants", 10, 8)
+    ]
+    # P(X >= 8) for X ~ Binomial(10, 13/110): the locale's users correct 13 of 110 successes at once
+    assert rows[0]["p_value"] == pytest.approx(_binomial_tail(8, 10, 13 / 110), rel=1e-9)
+    # with a floor of 9 correcting users, eight are not enough
+    assert silent_phrasings(pairs_df, turns_df, min_users=9, significance=0.001).count() == 0
+
+
+def _binomial_tail(k, n, p):
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
