@@ -36,6 +36,9 @@ PRIOR_SMOOTHING = 0.1
 # votes then stand only if their weight reaches the prior's agreement rate with decisive votes that day.
 CONFIDENT_PRIOR = 0.8
 IMPLAUSIBLE_PRIOR = 0.05
+# With an agreeing prior, the winner must still hold this share of the vote evidence: the prior can confirm a
+# majority or break a tie between siblings, never elect a minority of scattered votes.
+AGREED_MIN_SHARE = 0.5
 # Decisive votes, on which the prior's agreement is measured: this many voters, this share of all voters.
 DECISIVE_VOTERS = 5
 DECISIVE_SHARE = 0.8
@@ -237,7 +240,7 @@ def intent_labels(
     The winner is the voted intent with the largest vote share x (prior + PRIOR_SMOOTHING): among siblings
     that users went on to (show the alarms, cancel them), the prior picks the one the words mean. It becomes
     the label when at least `min_voters` users voted for it and either the prior's likeliest intent is the
-    same, or the votes stand on their own (at least MIN_VOTER_SHARE of the users it failed for, a lower
+    same and the winner holds a majority of the vote evidence, or the votes stand on their own (at least MIN_VOTER_SHARE of the users it failed for, a lower
     credible share of at least MIN_LABEL_WEIGHT) and, against a prior that contradicts them, weigh at least
     as much as that prior's agreement rate with the day's decisive votes in the locale. A prior that
     inherits the NLU's own errors agrees less, and so holds less back.
@@ -274,7 +277,9 @@ def intent_labels(
             )
         )
     )
-    agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False))
+    agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False)) & (
+        F.col("votes") >= AGREED_MIN_SHARE * F.col("all_votes")
+    )
     contradicted = F.coalesce(
         (F.col("prior_probability") >= CONFIDENT_PRIOR) & (F.col("prior") < IMPLAUSIBLE_PRIOR), F.lit(False)
     )
@@ -303,19 +308,21 @@ def best_rewrites(pairs_df: DataFrame, labels_df: DataFrame) -> DataFrame:
     best_first = Window.partitionBy("locale", "source").orderBy(
         F.col("score").desc(), F.col("weight").desc(), F.col("target").asc()
     ).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    # A rewrite acts on every later turn of its phrasing: only labels of at least MIN_REWRITE_WEIGHT get one.
+    confident = labels_df.where(F.col("weight") >= MIN_REWRITE_WEIGHT)
     from_pairs = (
         pairs_df.where(
             (F.col("kind") == "rephrase")
             & (F.col("weight") >= MIN_REWRITE_WEIGHT)
             & (F.coalesce(F.col("success_probability"), F.lit(0.0)) >= MIN_TARGET_SUCCESS)
         )
-        .join(labels_df.select("locale", "source"), on=["locale", "source"], how="inner")
+        .join(confident.select("locale", "source"), on=["locale", "source"], how="inner")
         .withColumn("rank", F.row_number().over(best_first))
         .where(F.col("rank") == 1)
         .select("locale", "source", "target", "weight", "target_intent", "support_users")
     )
     from_goal_heads = (
-        labels_df.where(F.col("goal_head").isNotNull())
+        confident.where(F.col("goal_head").isNotNull())
         .join(from_pairs.select("locale", "source"), on=["locale", "source"], how="left_anti")
         .select(
             "locale", "source", F.col("goal_head").alias("target"), "weight",

@@ -8,17 +8,18 @@ CANDIDATES = Contract(
     doc=(
         "`OUT/candidates/`, Parquet partitioned by `locale`. Each turn that can be a defect (friction, or a "
         "success the next turn corrects within 15 s for another intent) paired with each of the next "
-        "`max_following_turns` turns of its session that come within `rephrase_window_seconds`, with the "
+        "`max_following_turns` turns of its user, on any of their devices, that come within "
+        "`rephrase_window_seconds`, with the "
         "features that tell a rephrase from a topic switch and the resulting rephrase probability. Pairs from "
         "other turns feed nothing downstream and are not scored. Runaway sessions (bots) give no candidates."
     ),
     columns=(
         Column("locale", STRING, False, "canonical locale"),
-        Column("session_id", STRING, False, "the session both turns belong to"),
+        Column("session_id", STRING, False, "the session of the earlier turn (the later one may be on another device)"),
         Column("user_key", STRING, False, "keyed hash of the user (for one vote per user)"),
         Column("source_event_id", STRING, False, "the earlier turn"),
         Column("target_event_id", STRING, False, "the later turn"),
-        Column("hop", INT32, False, "1 = the next turn, 2 = the one after, ..."),
+        Column("hop", INT32, False, "1 = the user's next turn, 2 = the one after, ..."),
         Column("gap_s", FLOAT64, False, "seconds between the two turns"),
         Column("source", STRING, False, "normalized text of the earlier turn"),
         Column("target", STRING, False, "normalized text of the later turn"),
@@ -32,7 +33,8 @@ CANDIDATES = Contract(
         Column("is_friction", BOOL, False, "the earlier turn failed visibly: a friction status or low confidence"),
         Column(
             "is_silent_failure", BOOL, False,
-            "the earlier turn reported success but the user rephrased at once (similar text, other intent)",
+            "the earlier turn reported success but the user asked again at once for another intent: in similar "
+            "words, or after a phrasing whose successes its users correct far more often than the locale's",
         ),
         Column("target_succeeded", BOOL, False, "the later turn reported success with enough confidence"),
         Column("lexical_similarity", FLOAT32, False, "rapidfuzz token-set ratio / 100, script-aware"),

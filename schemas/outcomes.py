@@ -21,7 +21,11 @@ OUTCOMES = Contract(
         Column("slots", SLOTS, True, "NLU slots"),
         Column("nlu_confidence", FLOAT32, True, "NLU confidence"),
         Column("status", STRING, False, "turn status"),
-        Column("is_defective", BOOL, False, "friction, low confidence, or a success the user corrected at once"),
+        Column(
+            "is_defective", BOOL, False,
+            "friction, low confidence, a success the user corrected at once, or a success of a phrasing misread "
+            "silently for many users",
+        ),
         Column("next_text", STRING, True, "normalized text of the next turn within the window"),
         Column("next_probability", FLOAT64, True, "rephrase probability of (this turn, next turn)"),
     ),

@@ -449,3 +449,23 @@ def test_dashboard_in_headless_chromium(tmp_path, run, previous):
     shot = tmp_path / "index.png"
     headless(tmp_path, f"--screenshot={shot}", "--window-size=1400,1600", index)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+# A phrasing of each script the dashboards show, beside as many characters no font has (the private use plane):
+# without a font for the script, Chromium draws the same empty boxes for both.
+SCRIPT_SAMPLES = {"ja-JP": "すべてのアラーム", "zh-CN": "取消所有的闹钟", "ar-SA": "اضبط المنبه", "kk-KZ": "оятқышты өшір"}
+
+
+@pytest.mark.parametrize("locale", sorted(SCRIPT_SAMPLES))
+def test_chromium_has_a_font_for_every_script_the_dashboards_show(tmp_path, locale):
+    text = SCRIPT_SAMPLES[locale]
+    unknown = "".join(chr(0x10FFF0 + i % 12) for i in range(len(text)))
+    shots = []
+    for name, sample in (("script", text), ("unknown", unknown)):
+        page = tmp_path / f"{name}.html"
+        page.write_text('<!doctype html><meta charset="utf-8"><body style="margin:0;background:#fff">'
+                        f'<span style="font:48px sans-serif">{sample}</span>', encoding="utf-8")
+        shot = tmp_path / f"{name}.png"
+        headless(tmp_path, f"--screenshot={shot}", "--window-size=500,80", page.as_uri())
+        shots.append(shot.read_bytes())
+    assert shots[0] != shots[1], f"{locale} renders as empty boxes: install fonts-noto-cjk (CJK), as .ci/run does"
