@@ -160,8 +160,8 @@ def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
 
 def test_a_phrasing_of_three_users_with_weak_rephrases_is_labelled_where_the_prior_agrees(spark):
     """Failure class: three to five users and no slot values, where most recall is lost. Two of five users
-    rephrased with little similarity (p 0.35, votes 0.7 of 1.3): alone, too weak a label (weight under 0.25);
-    with an agreeing prior, a label, since the rephrases hold the majority of the vote evidence."""
+    rephrased with little similarity (p 0.35); three moved on with evidence too weak to vote (p 0.2). Alone,
+    two votes of 0.35 are too weak a label (weight 0.17, under 0.25); with an agreeing prior, a label."""
     args = dict(rephrasing_users=["a", "b"], switching_users=["x", "y", "z"], rephrase_p=0.35,
                 switch=("what time is it", "datetime_query", 0.2))
     assert mine(spark, **args)[1].count() == 0
