@@ -103,10 +103,14 @@ airflow: $(STAMP) $(DEMO)/sim/truth.parquet
 dag-screenshot: $(STAMP)
 	bash docs/screenshot_dag.sh
 
-# docs/dashboard.png: the demo run's dashboard in headless Chromium (run `make demo` first).
+# docs/dashboard.png: a run's dashboard in headless Chromium. The README shows the xSID day of the development
+# logs, in six scripts: `make evaluate-sources dashboard-screenshot DASHBOARD_RUN=demo/sources/devlogs-xsid/run`
+# (the demo day after `make demo`: DASHBOARD_RUN=demo/out).
+DASHBOARD_RUN ?= $(DEMO)/out
+DASHBOARD_HEIGHT ?= 3430
 dashboard-screenshot:
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,3430 \
-		--screenshot=$(CURDIR)/docs/dashboard.png file://$(CURDIR)/$(DEMO)/out/quality/dashboard.html
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,$(DASHBOARD_HEIGHT) \
+		--screenshot=$(CURDIR)/docs/dashboard.png file://$(abspath $(DASHBOARD_RUN))/quality/dashboard.html
 
 # The multilingual encoder. Both targets read the public corpora under DATA (layout: jobs/corpora.py) and need
 # the teachers, which only these targets install (pyproject's `train` extra). Teacher embeddings are cached

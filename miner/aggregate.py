@@ -24,16 +24,17 @@ MIN_LABEL_VOTERS = 2
 MIN_VOTE_EVIDENCE = 0.3
 # A phrasing is failing when at least this share of its users met a defect (silent failures go unnoticed).
 MIN_DEFECT_SHARE = 0.2
-# Votes that stand alone (no agreeing prior) must come from at least this share of the users the phrasing
-# failed for, and their winner's lower credible share must reach MIN_LABEL_WEIGHT: when most users give
-# up, a handful who went on to one other intent may be switching topic.
+# A label's voters must be at least this share of the users the phrasing failed for, with an agreeing prior
+# or without: when most users give up, a handful who went on to one other intent may be switching topic.
+# Votes that stand alone also need a lower credible share of at least MIN_LABEL_WEIGHT.
 MIN_VOTER_SHARE = 0.1
 MIN_LABEL_WEIGHT = 0.25
 # The prior (miner.prior) picks among voted intents: each intent's vote share times (its prior + this), so
 # that a prior of 0 scales votes down without silencing them.
 PRIOR_SMOOTHING = 0.1
 # A prior this sure of another intent, giving the voted one less than IMPLAUSIBLE_PRIOR, contradicts it; the
-# votes then stand only if their weight reaches the prior's agreement rate with decisive votes that day.
+# votes then stand only if their support among all the users it failed for (those who gave up count against
+# it) reaches the prior's agreement rate with decisive votes that day.
 CONFIDENT_PRIOR = 0.8
 IMPLAUSIBLE_PRIOR = 0.05
 # With an agreeing prior, the winner must still hold this share of the vote evidence: the prior can confirm a
@@ -239,11 +240,13 @@ def intent_labels(
 
     The winner is the voted intent with the largest vote share x (prior + PRIOR_SMOOTHING): among siblings
     that users went on to (show the alarms, cancel them), the prior picks the one the words mean. It becomes
-    the label when at least `min_voters` users voted for it and either the prior's likeliest intent is the
-    same and the winner holds a majority of the vote evidence, or the votes stand on their own (at least MIN_VOTER_SHARE of the users it failed for, a lower
-    credible share of at least MIN_LABEL_WEIGHT) and, against a prior that contradicts them, weigh at least
-    as much as that prior's agreement rate with the day's decisive votes in the locale. A prior that
-    inherits the NLU's own errors agrees less, and so holds less back.
+    the label when at least `min_voters` users, and MIN_VOTER_SHARE of the users it failed for, voted for it
+    and either the prior's likeliest intent is the same and the winner holds a majority of the vote
+    evidence, or the votes stand on their own (a lower credible share of at least MIN_LABEL_WEIGHT) and,
+    against a prior that contradicts them, their support among all the users it failed for (a lower credible
+    share, those who gave up counting against it) reaches that prior's agreement rate with the day's
+    decisive votes in the locale. A prior that inherits the NLU's own errors agrees less, and so holds less
+    back.
     """
     scored = _prior_of_votes(intent_votes(confirmed_df), prior_df)
     per_source = Window.partitionBy("locale", "source").orderBy(F.col("intent").asc()).rowsBetween(
@@ -266,6 +269,10 @@ def intent_labels(
         .withColumns({"alpha": F.col("votes"), "beta": F.col("all_votes") - F.col("votes")})
         .transform(with_beta_lower_bound, "alpha", "beta", "weight")
         .join(failing_df, on=["locale", "source"], how="inner")
+        .withColumn(
+            "beta", F.col("beta") + F.greatest(F.col("defective_users") - F.col("all_voters"), F.lit(0)).cast("double")
+        )
+        .transform(with_beta_lower_bound, "alpha", "beta", "support")
     )
     decisive = (F.col("voters") >= DECISIVE_VOTERS) & (F.col("voters") >= DECISIVE_SHARE * F.col("all_voters"))
     agreement = (
@@ -277,19 +284,18 @@ def intent_labels(
             )
         )
     )
+    enough_voters = (F.col("voters") >= min_voters) & (F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users"))
     agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False)) & (
         F.col("votes") >= AGREED_MIN_SHARE * F.col("all_votes")
     )
     contradicted = F.coalesce(
         (F.col("prior_probability") >= CONFIDENT_PRIOR) & (F.col("prior") < IMPLAUSIBLE_PRIOR), F.lit(False)
     )
-    standing_alone = (F.col("weight") >= MIN_LABEL_WEIGHT) & (
-        F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users")
-    )
-    outweighs = ~contradicted | (F.col("weight") >= F.coalesce(F.col("prior_agreement"), F.lit(0.5)))
+    standing_alone = F.col("weight") >= MIN_LABEL_WEIGHT
+    outweighs = ~contradicted | (F.col("support") >= F.coalesce(F.col("prior_agreement"), F.lit(0.5)))
     return (
         winners.join(agreement, on="locale", how="left")
-        .where((F.col("voters") >= min_voters) & (agreed | (standing_alone & outweighs)))
+        .where(enough_voters & (agreed | (standing_alone & outweighs)))
         .select(
             "locale", "source", "intent", "weight", F.col("defective_users").alias("support_users"), "voters",
             "surface", "slots",

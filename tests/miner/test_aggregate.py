@@ -34,11 +34,15 @@ def candidate(user, source_event, target_event, target, target_intent, p, hop=1,
 
 
 def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REPHRASE, direct_users=(),
-          switch=(SWITCH, "play_music", 0.6), rephrase_p=0.9, cancelling_users=(), failing_users=()):
+          switch=(SWITCH, "play_music", 0.6), rephrase_p=0.9, cancelling_users=(), failing_users=(),
+          giving_up_users=()):
     """Users who say FAILING, fail, then rephrase it (alarm_set) or switch (`switch`: phrasing, intent, p);
-    `cancelling_users` say "stop" between the failure and their rephrase; others (`direct_users`) succeed
-    with REPHRASE straight away, and `failing_users` fail with REPHRASE itself."""
+    `cancelling_users` say "stop" between the failure and their rephrase; `giving_up_users` fail with FAILING
+    and say nothing more; others (`direct_users`) succeed with REPHRASE straight away, and `failing_users`
+    fail with REPHRASE itself."""
     outcomes, candidates = [], []
+    for user in giving_up_users:
+        outcomes.append(outcome(user, f"{user}1", FAILING, True))
     for user in rephrasing_users:
         rephrase = rephrase_of(user)
         outcomes += [outcome(user, f"{user}1", FAILING, True, rephrase, rephrase_p, utterance="Wake me at seven!"),
@@ -156,6 +160,32 @@ def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
     # a prior that is not sure, or that finds the sibling plausible, does not
     assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.7), ("alarm_remove", 0.01)])[1].count() == 1
     assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.9), ("alarm_remove", 0.06)])[1].count() == 1
+
+
+def test_a_sibling_that_few_of_the_failing_users_went_on_to_is_held_back_by_a_confident_prior(spark):
+    """Failure class: 5 of 25 users who failed went on to the sibling goal (unanimously: weight 0.59) and 20
+    gave up. Against a confident prior, those who gave up count: the sibling's support is about 0.06, under
+    the prior's trust, and no label stands; without a prior, a fifth of the users is enough."""
+    args = dict(rephrasing_users=[], switching_users=[f"s{i}" for i in range(5)], switch=SIBLING,
+                giving_up_users=[f"g{i}" for i in range(20)])
+    assert [(r["intent"], r["voters"], r["support_users"]) for r in mine(spark, **args)[1].collect()] == [
+        ("alarm_remove", 5, 25)
+    ]
+    confident = [("alarm_set", 0.96), ("alarm_remove", 0.01)]
+    assert mine(spark, **args, prior=confident)[1].count() == 0
+    # the same five users alone, with nobody giving up, outweigh the prior's trust (0.5 with no decisive votes)
+    assert mine(spark, **dict(args, giving_up_users=[]), prior=confident)[1].count() == 1
+
+
+def test_an_agreeing_prior_needs_a_tenth_of_the_failing_users_behind_the_votes(spark):
+    """Failure class: a prior that inherits the NLU's errors agrees with whatever the few voters say. Two
+    voters among 30 users who failed are too few, agreeing prior or not; among 15, enough."""
+    args = dict(rephrasing_users=["a", "b"], switching_users=[], giving_up_users=[f"g{i}" for i in range(28)])
+    agreeing = [("alarm_set", 0.9)]
+    assert mine(spark, **args, prior=agreeing)[1].count() == 0
+    fewer = dict(args, giving_up_users=[f"g{i}" for i in range(13)])
+    labels = mine(spark, **fewer, prior=agreeing)[1]
+    assert [(r["intent"], r["voters"], r["support_users"]) for r in labels.collect()] == [("alarm_set", 2, 15)]
 
 
 def test_a_phrasing_of_three_users_with_weak_rephrases_is_labelled_where_the_prior_agrees(spark):
