@@ -156,7 +156,7 @@ def baseline_labels(spark, run: str, min_users: int) -> dict[str, list[tuple]]:
 def score_source(truth: scoring.Truth, outputs: dict, baselines: dict, min_users: int) -> dict:
     labels = scoring.label_figures(truth, outputs["labels"], min_users)
     pairs = scoring.pair_figures(truth, outputs["pairs"])
-    replay = scoring.replay_figures(truth, outputs["rewrites"])
+    replay = scoring.replay_figures(truth, outputs["rewrites"], min_users)
     baseline = {v: scoring.label_figures(truth, rows, min_users) for v, rows in baselines.items()}
     empty_pairs = {"pairs": 0, "pair_precision": None}
     return {
@@ -188,9 +188,9 @@ def _baseline(figures: dict) -> str:
 def markdown_report(report: dict) -> str:
     header = (
         "| source | locale | records | label precision | recall | pair precision | wins | losses | win/loss "
-        "| defect reduction | baseline a: precision / recall | baseline b: precision / recall |"
+        "| defect reduction | reachable | baseline a: precision / recall | baseline b: precision / recall |"
     )
-    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for source in report["sources"]:
         for locale, figures in source["figures"].items():
             m = figures["miner"]
@@ -199,14 +199,17 @@ def markdown_report(report: dict) -> str:
                 f"| {name} | {locale} | {m['records']:,} | {_percent(m['label_precision'])} | {_percent(m['recall'])} "
                 f"({m['recalled']}/{m['learnable']}) | {_percent(m['pair_precision'])} | {m.get('wins', 0):,} | "
                 f"{m.get('losses', 0):,} | {_ratio(m.get('win_loss'))} | {_percent(m.get('defect_reduction'))} | "
+                f"{_percent(m.get('reachable_share'))} | "
                 f"{_baseline(figures['baseline_a'])} | {_baseline(figures['baseline_b'])} |"
             )
     return (
         f"# The miner on every source (k = {report['min_users']} users)\n\n" + "\n".join(lines) + "\n\n"
         "Recall counts the failing phrasings that at least k users rephrased and then succeeded with "
         "(learnable); win/loss and defect reduction replay every failing turn of the day through the rewrite "
-        "table (`miner/scoring.py` defines each figure). Baselines: (a) the next success within 60 s labels a "
-        "failed phrasing, (b) the same gated by token_set_ratio >= 55; both pooled at k users.\n"
+        "table (`miner/scoring.py` defines each figure); reachable is the share of failing turns whose phrasing "
+        "is learnable from at least k users, the defect reduction that rewriting exactly those would reach. "
+        "Baselines: (a) the next success within 60 s labels a failed phrasing, (b) the same gated by "
+        "token_set_ratio >= 55; both pooled at k users.\n"
     )
 
 

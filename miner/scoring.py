@@ -164,14 +164,20 @@ def pair_figures(truth: Truth, pairs: Iterable[tuple[str, str, str]]) -> dict:
     return {locale: {"pairs": c["pairs"], "pair_precision": _share(c["same"], c["pairs"])} for locale, c in per.items()}
 
 
-def replay_figures(truth: Truth, rewrites: Iterable[tuple[str, str, str]]) -> dict:
-    """Per locale (and ALL): every failing turn replayed through the rewrite table (locale, source, target)."""
+def replay_figures(truth: Truth, rewrites: Iterable[tuple[str, str, str]], min_users: int) -> dict:
+    """Per locale (and ALL): every failing turn replayed through the rewrite table (locale, source, target).
+
+    `reachable_share` is the share of failing turns whose phrasing is learnable from at least `min_users`
+    users: the defect reduction that rewrites of learnable phrasings alone could reach at that floor.
+    """
     table = {(locale, truth_key(source)): truth_key(target) for locale, source, target in rewrites}
     per: dict[str, Counter] = defaultdict(Counter)
     for locale, locale_truth in truth.items():
         counts = per[locale]
+        learnable = locale_truth.learnable_phrasings(min_users)
         for text, turns in locale_truth.failing_turns.items():
             counts["failing_turns"] += turns
+            counts["reachable_turns"] += turns if text in learnable else 0
             target = table.get((locale, text))
             if target is None or target == text:
                 continue
@@ -187,6 +193,7 @@ def replay_figures(truth: Truth, rewrites: Iterable[tuple[str, str, str]]) -> di
             "losses": c["losses"],
             "win_loss": win_loss(c["wins"], c["losses"]),
             "defect_reduction": _share(c["wins"], c["failing_turns"]),
+            "reachable_share": _share(c["reachable_turns"], c["failing_turns"]),
         }
         for locale, c in per.items()
     }
