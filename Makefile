@@ -34,11 +34,13 @@ evaluate: demo
 
 # The miner on every source, side by side (README "Quality on every source"): simulated days (seeds 7 and 11),
 # a day served by a real intent classifier (MASSIVE) and independent logs (DEVLOGS: folders of logs/ and
-# truth.json), all mined with the default configuration and scored by miner/scoring.py. About 12 minutes.
+# truth.json), all mined with one configuration (the defaults, or CONFIG=FILE) and scored by miner/scoring.py.
+# About 7 minutes.
 DEVLOGS ?= ../shared/devlogs
 SOURCES_OUT ?= $(DEMO)/sources
 evaluate-sources: $(STAMP)
-	$(BIN)/rephrase-miner evaluate-sources --out $(SOURCES_OUT) --devlogs $(DEVLOGS) --massive $(MASSIVE)
+	$(BIN)/rephrase-miner evaluate-sources --out $(SOURCES_OUT) --devlogs $(DEVLOGS) --massive $(MASSIVE) \
+		$(if $(CONFIG),--config $(CONFIG))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -104,7 +106,8 @@ dag-screenshot: $(STAMP)
 	bash docs/screenshot_dag.sh
 
 # docs/dashboard.png: a run's dashboard in headless Chromium. The README shows the xSID day of the development
-# logs, in six scripts: `make evaluate-sources dashboard-screenshot DASHBOARD_RUN=demo/sources/devlogs-xsid/run`
+# logs, in six scripts: `make evaluate-sources dashboard-screenshot DASHBOARD_RUN=demo/sources/devlogs-xsid/run
+# DASHBOARD_HEIGHT=5150`
 # (the demo day after `make demo`: DASHBOARD_RUN=demo/out).
 DASHBOARD_RUN ?= $(DEMO)/out
 DASHBOARD_HEIGHT ?= 3430

@@ -79,6 +79,7 @@ PARAMS = {
     "late_days": _param(DEFAULTS.late_days, "integer", "days back that late logs are re-mined for", minimum=0),
     "decay": _param(DEFAULTS.decay, "number", "weight of yesterday's evidence", exclusiveMinimum=0, maximum=1),
     "min_users": _param(DEFAULTS.min_users, "integer", "k-anonymity floor: users behind every output", minimum=1),
+    "intent_prior": _param(DEFAULTS.intent_prior, "boolean", "labels weigh votes against the day's intent prior"),
     "max_utterance_chars": _param(
         DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1
     ),

@@ -1,6 +1,6 @@
 """Stage 5, aggregate: pool evidence across users into weighted pairs and intent labels.
 
-    spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K]
+    spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K] [--intent-prior true|false]
 
 Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings, OUT/embeddings and OUT/variants; writes
 OUT/pairs (rephrases and variants), OUT/labels and OUT/_stats/aggregate.json.
@@ -14,6 +14,7 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from jobs.config import parse_bool
 from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
 from jobs.storage import write_json
 from miner.aggregate import (
@@ -26,7 +27,8 @@ from miner.aggregate import (
     serving_heads,
 )
 from miner.chain import transition_probabilities, user_transitions
-from miner.prior import intent_priors, reliable_phrasings
+from miner.defaults import INTENT_PRIOR
+from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
@@ -42,6 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--min-users", type=int, default=MIN_USERS, help="k-anonymity floor on every pair and label")
+    parser.add_argument(
+        "--intent-prior", type=parse_bool, default=INTENT_PRIOR,
+        help="true: labels weigh votes against the intent prior of the day's reliable phrasings; false: votes alone",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,11 +65,14 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     goal_phrasings_df = read_dataset(spark, dataset_path(args.out, "goal_phrasings"), GOAL_PHRASINGS)
     heads_df = serving_heads(goal_heads(goal_phrasings_df, args.min_users), reliability_df)
     failing_df = failing_phrasings(reliability_df, args.min_users).localCheckpoint()
-    prior_df = intent_priors(
-        reliable_phrasings(reliability_df, goal_phrasings_df),
-        failing_df.select("locale", F.col("source").alias("text")),
-        read_dataset(spark, dataset_path(args.out, "embeddings"), EMBEDDINGS),
-    ).localCheckpoint()
+    if args.intent_prior:
+        prior_df = intent_priors(
+            reliable_phrasings(reliability_df, goal_phrasings_df),
+            failing_df.select("locale", F.col("source").alias("text")),
+            read_dataset(spark, dataset_path(args.out, "embeddings"), EMBEDDINGS),
+        ).localCheckpoint()
+    else:
+        prior_df = spark.createDataFrame([], PRIOR_SCHEMA)
     write_dataset(
         intent_labels(confirmed_df, failing_df, prior_df).transform(with_goal_heads, heads_df),
         labels_path, LABELS, partition_by=("locale",),
@@ -80,6 +89,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
         "min_users": args.min_users,
+        "intent_prior": args.intent_prior,
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_json(stats_path(args.out, STAGE), stats)

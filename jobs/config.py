@@ -18,6 +18,7 @@ from miner.defaults import (
     MAX_FOLLOWING_TURNS,
     MAX_SESSION_TURNS,
     MAX_UTTERANCE_CHARS,
+    INTENT_PRIOR,
     MIN_USERS,
     REPHRASE_WINDOW_SECONDS,
     SCRUB_PII,
@@ -39,6 +40,7 @@ class RunConfig:
     # Directory (or URI) of the persistent embedding cache; "" = none (`daily` and the DAG default to ROOT's).
     embedding_cache: str = ""
     min_users: int = MIN_USERS
+    intent_prior: bool = INTENT_PRIOR
     top_phrasings_per_goal: int = TOP_PHRASINGS_PER_GOAL
     shuffle_partitions: int = 8
     decay: float = DECAY
@@ -68,6 +70,16 @@ def load_config(path: str | None) -> RunConfig:
 
 
 def _typed(default, value):
+    if isinstance(default, bool):
+        return parse_bool(value) if isinstance(value, str) else bool(value)
     if isinstance(default, tuple):
         return tuple(value.split(",") if isinstance(value, str) else value)
     return type(default)(value)
+
+
+def parse_bool(text: str) -> bool:
+    """"true" or "false" in any case (what a template renders a boolean as); anything else is an error."""
+    lowered = str(text).strip().lower()
+    if lowered not in ("true", "false"):
+        raise ValueError(f"expected true or false, got {text!r}")
+    return lowered == "true"

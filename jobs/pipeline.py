@@ -48,7 +48,7 @@ MINING_STAGES = (
         ),
     ),
     Stage("variants", "jobs.variants", ("out", "min_users", "top_phrasings_per_goal")),
-    Stage("aggregate", "jobs.aggregate", ("out", "min_users")),
+    Stage("aggregate", "jobs.aggregate", ("out", "min_users", "intent_prior")),
 )
 ACCUMULATE = Stage("accumulate", "jobs.accumulate", ("root", "ds", "out", "decay", "late_days"))
 EMIT = Stage("emit", "jobs.emit", ("out", "run_id"))

@@ -18,6 +18,9 @@ MAX_FOLLOWING_TURNS = 3
 
 # k-anonymity floor: a phrasing, pair or rewrite is emitted only when at least this many users are behind it.
 MIN_USERS = 3
+# Labels weigh users' votes against an intent prior learnt from the day's reliable phrasings (miner.prior);
+# off, the votes decide alone (where a locale's NLU errors are correlated, the prior inherits them).
+INTENT_PRIOR = True
 
 # Cross-user variants: the most popular phrasings of a goal that are paired with each other.
 TOP_PHRASINGS_PER_GOAL = 10
