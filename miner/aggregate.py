@@ -43,6 +43,11 @@ AGREED_MIN_SHARE = 0.5
 # Decisive votes, on which the prior's agreement is measured: this many voters, this share of all voters.
 DECISIVE_VOTERS = 5
 DECISIVE_SHARE = 0.8
+# A locale's prior is a witness only while it may agree with at least this share of the day's other decisive
+# votes (the 95th percentile of its agreement's Beta posterior): a prior learnt from an NLU whose errors are
+# correlated agrees less, and then confirms and holds back wrong labels. Without decisive votes, it is one.
+MIN_PRIOR_TRUST = 0.85
+TRUST_QUANTILE = 0.95
 MIN_REWRITE_WEIGHT = 0.3
 # A rewrite target must serve its users: its chain success probability, and for a goal head the 5th
 # percentile of its success rate (Beta posterior over its users with and without a defect), at least this.
@@ -230,6 +235,38 @@ def _prior_of_votes(votes_df: DataFrame, prior_df: DataFrame) -> DataFrame:
     )
 
 
+def prior_trust(scored_df: DataFrame) -> DataFrame:
+    """(locale, source, prior_agreement, trust_bound) for every voted source: how often the prior's likeliest
+    intent is the one the day's decisive votes in the locale chose (at least DECISIVE_VOTERS voters and
+    DECISIVE_SHARE of them), the source's own vote left out (a witness is judged on the other cases), as
+    (agree + 1) / (decisive + 2), and the TRUST_QUANTILE of its Beta posterior. `scored_df`: votes with
+    their prior and the source's all_voters."""
+    most_voted = Window.partitionBy("locale", "source").orderBy(F.col("voters").desc(), F.col("intent").asc())
+    per_locale = Window.partitionBy("locale").orderBy(F.col("source").asc()).rowsBetween(
+        Window.unboundedPreceding, Window.unboundedFollowing
+    )
+    decisive = (
+        (F.col("voters") >= DECISIVE_VOTERS)
+        & (F.col("voters") >= DECISIVE_SHARE * F.col("all_voters"))
+        & F.col("prior_intent").isNotNull()
+    )
+    own_agrees = (decisive & (F.col("prior_intent") == F.col("intent"))).cast("double")
+    own_disagrees = (decisive & (F.col("prior_intent") != F.col("intent"))).cast("double")
+    return (
+        scored_df.withColumn("rank", F.row_number().over(most_voted.rowsBetween(Window.unboundedPreceding, 0)))
+        .where(F.col("rank") == 1)
+        .withColumns(
+            {
+                "agreeing": F.sum(own_agrees).over(per_locale) - own_agrees,
+                "disagreeing": F.sum(own_disagrees).over(per_locale) - own_disagrees,
+            }
+        )
+        .withColumn("prior_agreement", (F.col("agreeing") + 1) / (F.col("agreeing") + F.col("disagreeing") + 2))
+        .transform(with_beta_lower_bound, "agreeing", "disagreeing", "trust_bound", TRUST_QUANTILE)
+        .select("locale", "source", "prior_agreement", "trust_bound")
+    )
+
+
 def intent_labels(
     confirmed_df: DataFrame, failing_df: DataFrame, prior_df: DataFrame, min_voters: int = MIN_LABEL_VOTERS
 ) -> DataFrame:
@@ -246,19 +283,21 @@ def intent_labels(
     against a prior that contradicts them, their support among all the users it failed for (a lower credible
     share, those who gave up counting against it) reaches that prior's agreement rate with the day's
     decisive votes in the locale. A prior that inherits the NLU's own errors agrees less, and so holds less
-    back.
+    back; in a locale where it is unlikely to agree with MIN_PRIOR_TRUST of them (`prior_trust`), the votes
+    decide alone.
     """
-    scored = _prior_of_votes(intent_votes(confirmed_df), prior_df)
     per_source = Window.partitionBy("locale", "source").orderBy(F.col("intent").asc()).rowsBetween(
         Window.unboundedPreceding, Window.unboundedFollowing
     )
-    combined = F.col("votes") * (F.coalesce(F.col("prior"), F.lit(1.0)) + F.lit(PRIOR_SMOOTHING))
-    scored = scored.withColumns(
-        {
-            "all_votes": F.sum("votes").over(per_source),
-            "all_voters": F.sum("voters").over(per_source),
-            "combined": combined,
-        }
+    scored = _prior_of_votes(intent_votes(confirmed_df), prior_df).withColumns(
+        {"all_votes": F.sum("votes").over(per_source), "all_voters": F.sum("voters").over(per_source)}
+    )
+    trust = prior_trust(scored)
+    trusted = F.coalesce(F.col("trust_bound") >= MIN_PRIOR_TRUST, F.lit(True))
+    scored = (
+        scored.join(trust, on=["locale", "source"], how="left")
+        .withColumns({name: F.when(trusted, F.col(name)) for name in ("prior", "prior_intent", "prior_probability")})
+        .withColumn("combined", F.col("votes") * (F.coalesce(F.col("prior"), F.lit(1.0)) + F.lit(PRIOR_SMOOTHING)))
     )
     best_first = Window.partitionBy("locale", "source").orderBy(
         F.col("combined").desc(), F.col("votes").desc(), F.col("intent").asc()
@@ -274,16 +313,6 @@ def intent_labels(
         )
         .transform(with_beta_lower_bound, "alpha", "beta", "support")
     )
-    decisive = (F.col("voters") >= DECISIVE_VOTERS) & (F.col("voters") >= DECISIVE_SHARE * F.col("all_voters"))
-    agreement = (
-        winners.where(decisive & F.col("prior_intent").isNotNull())
-        .groupBy("locale")
-        .agg(
-            ((F.count_if(F.col("prior_intent") == F.col("intent")) + 1) / (F.count(F.lit(1)) + 2)).alias(
-                "prior_agreement"
-            )
-        )
-    )
     enough_voters = (F.col("voters") >= min_voters) & (F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users"))
     agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False)) & (
         F.col("votes") >= AGREED_MIN_SHARE * F.col("all_votes")
@@ -294,8 +323,7 @@ def intent_labels(
     standing_alone = F.col("weight") >= MIN_LABEL_WEIGHT
     outweighs = ~contradicted | (F.col("support") >= F.coalesce(F.col("prior_agreement"), F.lit(0.5)))
     return (
-        winners.join(agreement, on="locale", how="left")
-        .where(enough_voters & (agreed | (standing_alone & outweighs)))
+        winners.where(enough_voters & (agreed | (standing_alone & outweighs)))
         .select(
             "locale", "source", "intent", "weight", F.col("defective_users").alias("support_users"), "voters",
             "surface", "slots",

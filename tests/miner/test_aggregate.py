@@ -25,9 +25,10 @@ def outcome(user, event, text, defective, next_text=None, p=None, intent=None, u
             "error" if defective else "success", defective, next_text, p)
 
 
-def candidate(user, source_event, target_event, target, target_intent, p, hop=1, target_status="success"):
+def candidate(user, source_event, target_event, target, target_intent, p, hop=1, target_status="success",
+              source=FAILING):
     return (
-        "en-US", f"s-{user}", user, source_event, target_event, hop, 5.0 * hop, FAILING, target, "error",
+        "en-US", f"s-{user}", user, source_event, target_event, hop, 5.0 * hop, source, target, "error",
         target_status, None, target_intent, 0.3, 0.9, None, True, False, target_status == "success", 0.5, 0.5,
         None, p,
     )
@@ -35,12 +36,20 @@ def candidate(user, source_event, target_event, target, target_intent, p, hop=1,
 
 def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REPHRASE, direct_users=(),
           switch=(SWITCH, "play_music", 0.6), rephrase_p=0.9, cancelling_users=(), failing_users=(),
-          giving_up_users=()):
+          giving_up_users=(), decisive_others=0):
     """Users who say FAILING, fail, then rephrase it (alarm_set) or switch (`switch`: phrasing, intent, p);
     `cancelling_users` say "stop" between the failure and their rephrase; `giving_up_users` fail with FAILING
     and say nothing more; others (`direct_users`) succeed with REPHRASE straight away, and `failing_users`
-    fail with REPHRASE itself."""
+    fail with REPHRASE itself. `decisive_others` other phrasings ("other K") fail for 5 users each, who all
+    rephrase them to "another K", read as play_music: decisive votes."""
     outcomes, candidates = [], []
+    for k in range(decisive_others):
+        for j in range(5):
+            user = f"o{k}-{j}"
+            outcomes += [outcome(user, f"{user}1", f"other {k}", True, f"another {k}", 0.9),
+                         outcome(user, f"{user}2", f"another {k}", False, intent="play_music")]
+            candidates.append(candidate(user, f"{user}1", f"{user}2", f"another {k}", "play_music", 0.9,
+                                        source=f"other {k}"))
     for user in giving_up_users:
         outcomes.append(outcome(user, f"{user}1", FAILING, True))
     for user in rephrasing_users:
@@ -67,14 +76,19 @@ def world(spark, rephrasing_users, switching_users, rephrase_of=lambda user: REP
             spark.createDataFrame(candidates, CANDIDATES.spark_schema))
 
 
-def mine(spark, rephrasing_users, switching_users, min_users=3, prior=(), **world_options):
-    """Pairs, labels and rewrites of a world; `prior`: (intent, probability) of FAILING's intent prior."""
+def mine(spark, rephrasing_users, switching_users, min_users=3, prior=(), others_prior=(), **world_options):
+    """Pairs, labels and rewrites of a world; `prior`: (intent, probability) of FAILING's intent prior, and
+    `others_prior` of every "other K" phrasing."""
     outcomes_df, candidates_df = world(spark, rephrasing_users, switching_users, **world_options)
     reliability = phrasing_reliability(outcomes_df)
     confirmed = confirmed_candidates(candidates_df, outcomes_df, reliability)
     transitions = transition_probabilities(user_transitions(outcomes_df))
     heads = serving_heads(goal_heads(goal_phrasings(outcomes_df), min_users), reliability)
-    prior_df = spark.createDataFrame([("en-US", FAILING, i, p) for i, p in prior], PRIOR_SCHEMA)
+    others = [f"other {k}" for k in range(world_options.get("decisive_others", 0))]
+    prior_df = spark.createDataFrame(
+        [("en-US", FAILING, i, p) for i, p in prior] + [("en-US", o, i, p) for o in others for i, p in others_prior],
+        PRIOR_SCHEMA,
+    )
     labels = intent_labels(confirmed, failing_phrasings(reliability, min_users), prior_df).transform(
         with_goal_heads, heads
     )
@@ -150,6 +164,20 @@ def test_among_voted_siblings_the_prior_picks_the_one_the_words_mean(spark):
     assert mine(spark, **more, prior=[("alarm_set", 0.9), ("alarm_remove", 0.1)])[1].count() == 0
 
 
+def test_a_prior_that_disagrees_with_the_days_decisive_votes_is_no_witness(spark):
+    """Failure class: a prior learnt from an NLU with correlated errors. Where it agrees with 5 of 5 decisive
+    votes, it breaks the siblings' tie; where it disagrees with all 5 (its agreement may reach 0.39 at most,
+    under 0.85), the votes decide alone, and a tie is no label."""
+    args = dict(rephrasing_users=["a", "b", "c", "d"], switching_users=["x", "y", "z", "w"], switch=SIBLING,
+                rephrase_p=0.95, prior=[("alarm_set", 0.9), ("alarm_remove", 0.1)], decisive_others=5)
+    agreeing = mine(spark, **args, others_prior=[("play_music", 0.9)])[1]
+    assert [(r["source"], r["intent"]) for r in agreeing.collect() if r["source"] == FAILING] == [(FAILING, "alarm_set")]
+    disagreeing = mine(spark, **args, others_prior=[("alarm_set", 0.9)])[1]
+    assert [r["source"] for r in disagreeing.collect() if r["source"] == FAILING] == []
+    # the decisive phrasings themselves are labelled by their votes either way
+    assert sorted(r["source"] for r in disagreeing.collect()) == [f"other {k}" for k in range(5)]
+
+
 def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
     """Failure class: nobody's rephrase worked and three users switched to the sibling (vote weight 0.46); a
     prior that agreed with the day's decisive votes (none here: (0 + 1) / (0 + 2)) and is sure of alarm_set
@@ -219,3 +247,36 @@ def test_no_rewrite_to_a_target_that_fails_for_most_of_its_users(spark):
     assert pairs.first()["success_probability"] == pytest.approx(4 / 9, rel=1e-5)
     assert labels.first()["goal_head"] is None  # nor does the goal head stand in: it fails for 5 of its 9 users
     assert rewrites.count() == 0
+
+
+def test_prior_trust_counts_only_decisive_votes_with_a_prior(spark):
+    from miner.aggregate import prior_trust
+
+    def row(locale, source, intent, voters, all_voters, prior_intent):
+        return (locale, source, intent, float(voters), voters, all_voters, prior_intent)
+
+    rows = [row("en-US", f"s{k}", "alarm_set", 5, 5, "alarm_set") for k in range(6)]
+    rows += [
+        row("en-US", "few", "alarm_set", 4, 4, "play_music"),  # 4 voters: not decisive
+        row("en-US", "split", "alarm_set", 7, 10, "play_music"),  # 70% of the voters: not decisive
+        row("en-US", "split", "play_music", 3, 10, "play_music"),
+        row("en-US", "no prior", "alarm_set", 9, 9, None),
+        row("de-DE", "d0", "alarm_set", 6, 6, "alarm_remove"),
+        row("de-DE", "d1", "alarm_set", 6, 6, "alarm_set"),
+        row("sw-KE", "none", "alarm_set", 2, 2, "alarm_set"),  # no decisive vote: no row
+    ]
+    scored = spark.createDataFrame(
+        rows, "locale string, source string, intent string, votes double, voters long, all_voters long, "
+        "prior_intent string",
+    )
+    got = {r["source"]: (r["locale"], r["prior_agreement"], r["trust_bound"]) for r in prior_trust(scored).collect()}
+    # one row per voted source; its own decisive vote is left out of its trust
+    assert sorted(got) == sorted([f"s{k}" for k in range(6)] + ["few", "split", "no prior", "d0", "d1", "none"])
+    # en-US: the other 5 of 5 agree for s0: (5 + 1) / (5 + 2), and Beta(6, 1)'s 95th percentile is 0.95 ** (1 / 6)
+    assert got["s0"] == ("en-US", pytest.approx(6 / 7), pytest.approx(0.95 ** (1 / 6), rel=1e-5))
+    assert got["few"] == got["split"] == ("en-US", pytest.approx(7 / 8), pytest.approx(0.95 ** (1 / 7), rel=1e-5))
+    # de-DE: d1 is judged on d0, which disagreed: Beta(1, 2), whose 95th percentile is 1 - 0.05 ** 0.5
+    assert got["d1"] == ("de-DE", pytest.approx(1 / 3), pytest.approx(1 - 0.05 ** 0.5, rel=1e-5))
+    assert got["d0"] == ("de-DE", pytest.approx(2 / 3), pytest.approx(0.95 ** 0.5, rel=1e-5))
+    # no decisive vote at all: agreement 1/2 and a bound of 0.95, a prior given the benefit of the doubt
+    assert got["none"] == ("sw-KE", pytest.approx(0.5), pytest.approx(0.95, rel=1e-5))
