@@ -10,6 +10,7 @@ from pathlib import Path
 # miner.defaults, not the transforms' modules: the Airflow DAG imports this file and must not import Spark.
 from miner.defaults import (
     DECAY,
+    INTENT_PRIOR,
     LATE_DAYS,
     LOCALES,
     MAX_COUNT_RATIO,
@@ -18,7 +19,6 @@ from miner.defaults import (
     MAX_FOLLOWING_TURNS,
     MAX_SESSION_TURNS,
     MAX_UTTERANCE_CHARS,
-    INTENT_PRIOR,
     MIN_USERS,
     REPHRASE_WINDOW_SECONDS,
     SCRUB_PII,

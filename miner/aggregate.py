@@ -309,9 +309,10 @@ def intent_labels(
         .transform(with_beta_lower_bound, "alpha", "beta", "weight")
         .join(failing_df, on=["locale", "source"], how="inner")
         .withColumn(
-            "beta", F.col("beta") + F.greatest(F.col("defective_users") - F.col("all_voters"), F.lit(0)).cast("double")
+            "against_all",
+            F.col("beta") + F.greatest(F.col("defective_users") - F.col("all_voters"), F.lit(0)).cast("double"),
         )
-        .transform(with_beta_lower_bound, "alpha", "beta", "support")
+        .transform(with_beta_lower_bound, "alpha", "against_all", "support")
     )
     enough_voters = (F.col("voters") >= min_voters) & (F.col("voters") >= MIN_VOTER_SHARE * F.col("defective_users"))
     agreed = F.coalesce(F.col("prior_intent") == F.col("intent"), F.lit(False)) & (

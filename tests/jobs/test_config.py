@@ -20,7 +20,8 @@ def test_a_toml_file_overrides_only_its_keys(tmp_path):
 def test_json_strings_are_typed_and_a_bad_boolean_is_an_error(tmp_path):
     path = tmp_path / "run.json"
     path.write_text('{"intent_prior": "False", "locales": "en-US,de-DE"}', encoding="utf-8")
-    assert (load_config(str(path)).intent_prior, load_config(str(path)).locales) == (False, ("en-US", "de-DE"))
+    config = load_config(str(path))
+    assert (config.intent_prior, config.locales) == (False, ("en-US", "de-DE"))
     path.write_text('{"intent_prior": "no"}', encoding="utf-8")
     with pytest.raises(ValueError, match="expected true or false"):
         load_config(str(path))
