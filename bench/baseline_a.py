@@ -3,7 +3,7 @@
     python -m bench.baseline_a --logs LOGS_DIR --out FILE.parquet [--min-users N]
 
 Each failed turn is labelled by the next successful turn of its session within 60 s; a phrasing keeps the
-intent voted by the most distinct users, when at least `--min-users` users voted (miner.evaluation documents
+intent voted by the most distinct users, when at least `--min-users` users voted (evaluation.metrics documents
 the rule). No Spark: this is what one process on one machine does with the same logs.
 """
 

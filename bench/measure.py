@@ -3,7 +3,7 @@
 Peak memory is the largest sum of resident set sizes over the command and all its descendants (the Spark
 JVM, its Python workers), sampled from /proc. Shuffle bytes come from Spark's event log, which the harness
 switches on through PYSPARK_SUBMIT_ARGS; jobs are attributed to the pipeline stage named by their job group
-(jobs.cli.run_stage sets it).
+(pipeline.runner.run_stage sets it).
 """
 
 from __future__ import annotations

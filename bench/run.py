@@ -65,7 +65,7 @@ def simulate(work: Path, turns: int, day: dt.date, seed: int = SEED) -> Path:
     if not (folder / "truth.parquet").exists():
         log(f"simulating {turns:,} turns for {day}")
         subprocess.run(
-            [_python(), "-m", "jobs.simulate", "--out", str(folder), "--turns", str(turns), "--seed", str(seed),
+            [_python(), "-m", "simulation.simulate", "--out", str(folder), "--turns", str(turns), "--seed", str(seed),
              "--date", day.isoformat(), "--overwrite"],
             check=True, stdout=subprocess.DEVNULL,
         )
@@ -105,7 +105,7 @@ def measure_pipeline(work: Path, logs: Path, label: str, args: argparse.Namespac
     shutil.rmtree(out, ignore_errors=True)
     log(f"pipeline on {label}")
     measured = run_measured(
-        [_python(), "-m", "jobs.cli", "run", "--logs", str(logs), "--out", str(out),
+        [_python(), "-m", "cli.main", "run", "--logs", str(logs), "--out", str(out),
          "--config", str(_config(work, args, cache))],
         spark_env(events, args.master), work / f"pipeline-{label}.log", echo=print,
     )

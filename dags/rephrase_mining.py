@@ -5,14 +5,15 @@ Every day, for the logical date `ds`:
 
 1. **plan** lists the days to mine: `ds`, plus any of the `late_days` days before it whose log files changed
    since they were mined (late deliveries). It clears the run's staging folder.
-2. **ingest → sessionize → rephrases → variants → aggregate** mine each of those days (one mapped Spark job
-   per stage and day) into `ROOT/days/<day>/`.
+2. **the mining stages** (`pipeline.stages.MINING_STAGES`, in order: {mining}) mine each of those days (one
+   mapped Spark job per stage and day) into `ROOT/days/<day>/`.
 3. **accumulate** merges the mined days into the running aggregate: the last final published state, scaled by
    `decay` per day of age, plus each day's evidence, scaled the same way. It writes to `ROOT/staging/<ds>/`.
 4. **emit** writes the rewrite table and the MASSIVE-format training records into staging.
 5. **validate** runs the Great Expectations suites. A critical failure fails the task, and nothing is published.
 6. **publish** renames the staging folder to `ROOT/published/<ds>/<version>/` and replaces the `CURRENT.json`
-   and `LATEST.json` pointers. Readers never see a half-written or failed run.
+   and `LATEST.json` pointers. Readers never see a half-written or failed run. It then draws the run's dashboard
+   and the index of published days.
 
 Every Spark task is a `spark-submit` on the connection **`spark_default`**: its host is the master
 (`local[*]`, `spark://host:7077`, `yarn` or `k8s://...`). The paths come from the params `logs` and `root`,
@@ -28,10 +29,11 @@ import sys
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
-# Light by design: none of these modules imports Spark, so the DAG parses fast.
-from jobs.config import RunConfig
-from jobs.pipeline import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
 from miner.defaults import PII_KINDS
+
+# Light by design: none of these modules imports Spark, so the DAG parses fast.
+from pipeline.config import RunConfig
+from pipeline.stages import MINING_STAGES, SCHEDULED_STAGES
 
 DAG_ID = "rephrase_mining"
 LOGS = "{{ params.logs or var.value.rephrase_miner_logs }}"
@@ -137,7 +139,7 @@ def spark_task(stage, **kwargs) -> dict:
 
 with DAG(
     dag_id=DAG_ID,
-    doc_md=__doc__,
+    doc_md=__doc__.replace("{mining}", " → ".join(stage.name for stage in MINING_STAGES)),
     # A run covers the data interval of one UTC day and starts once that day is over, so `ds` is the
     # day being mined (Airflow 3's "@daily" would fire at the start of the day it names).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
@@ -159,7 +161,7 @@ with DAG(
         """The days to mine (ds and late ones): one dict of stage argument values per day."""
         import dataclasses
 
-        from jobs.plan import plan_run
+        from pipeline.plan import plan_run
 
         names = {f.name for f in dataclasses.fields(RunConfig)}
         config = dataclasses.replace(DEFAULTS, **{k: v for k, v in params.items() if k in names})
@@ -168,9 +170,12 @@ with DAG(
     @task
     def publish(root: str, ds: str | None = None) -> dict:
         """Rename the validated staging folder into place and point readers at it."""
-        from jobs.warehouse import publish as publish_run
+        from pipeline.warehouse import publish as publish_run
+        from reporting.report import write_published_dashboards
 
-        return publish_run(root, ds)
+        published = publish_run(root, ds)
+        write_published_dashboards(root, published)
+        return published
 
     planned = plan(LOGS, ROOT)
     previous = planned
@@ -180,7 +185,7 @@ with DAG(
         )
         previous >> mined
         previous = mined
-    for stage in (ACCUMULATE, EMIT, VALIDATE):
+    for stage in SCHEDULED_STAGES:
         submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES)))
         previous >> submitted
         previous = submitted

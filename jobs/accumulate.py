@@ -16,9 +16,6 @@ import functools
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import write_json
-from jobs.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
 from miner.accumulate import (
     LABEL_MASSES,
     PAIR_MASSES,
@@ -31,11 +28,15 @@ from miner.accumulate import (
     pairs_from_state,
 )
 from miner.defaults import DECAY, LATE_DAYS
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import ACCUMULATE
+from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.state import LABEL_STATE, PAIR_STATE
+from schemas.stats import ACCUMULATE_STATS
 
-STAGE = "accumulate"
+STAGE = ACCUMULATE.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -105,11 +106,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "labels": labels_df.count(),
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, ACCUMULATE_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

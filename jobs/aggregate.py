@@ -14,9 +14,6 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.config import parse_bool
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import write_json
 from miner.aggregate import (
     MIN_USERS,
     confirmed_candidates,
@@ -30,14 +27,18 @@ from miner.chain import transition_probabilities, user_transitions
 from miner.defaults import INTENT_PRIOR
 from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
+from pipeline.config import parse_bool
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import AGGREGATE
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
+from schemas.stats import AGGREGATE_STATS
 from schemas.texts import EMBEDDINGS
 
-STAGE = "aggregate"
+STAGE = AGGREGATE.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,11 +93,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "intent_prior": args.intent_prior,
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, AGGREGATE_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

@@ -15,15 +15,17 @@ import posixpath
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import remove_dir, write_json, write_text
 from miner.aggregate import best_rewrites
 from miner.records import training_records
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import EMIT
+from pipeline.storage import remove_dir, write_text
 from schemas.labels import LABELS
 from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
+from schemas.stats import EMIT_STATS
 
-STAGE = "emit"
+STAGE = EMIT.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -69,11 +71,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "rewrites_by_locale": dict(sorted(rewrites_by_locale.items())),
     }
     stats["rows_out"] = stats["training_records"] + stats["rewrites"]
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, EMIT_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

@@ -17,23 +17,25 @@ import os
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import (
+from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
+from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
+from pipeline.io import (
     check_input_files,
     dataset_path,
     input_read_errors_named,
     read_dataset,
     read_input,
-    stats_path,
     write_dataset,
+    write_stats,
 )
-from jobs.storage import input_fingerprint, write_json
-from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
-from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
+from pipeline.stages import INGEST
+from pipeline.storage import input_fingerprint
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
+from schemas.stats import INGEST_STATS
 from schemas.turns import TURNS
 
-STAGE = "ingest"
+STAGE = INGEST.name
 # A secret does not belong on a command line, where any process listing shows it.
 ID_SALT_ENV = "REPHRASE_MINER_ID_SALT"
 
@@ -108,11 +110,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     accounted = stats["turns"] + stats["quarantined"] + stats["duplicates"]
     if accounted != rows_in:
         raise AccountingError(f"{rows_in} rows in, but {accounted} accounted for: {stats}")
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, INGEST_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

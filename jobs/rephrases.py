@@ -19,8 +19,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import exists, move, write_json
+from miner.aggregate import turn_outcomes
 from miner.candidates import (
     MAX_FOLLOWING_TURNS,
     REPHRASE_WINDOW_SECONDS,
@@ -31,17 +30,20 @@ from miner.candidates import (
     with_normalized_text,
     with_pair_features,
 )
-from miner.aggregate import turn_outcomes
 from miner.defaults import MIN_USERS
 from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
 from miner.models import model_fingerprint
 from miner.text import normalized_utterances
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import REPHRASES
+from pipeline.storage import exists, move
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
 from schemas.sessions import SESSIONS
+from schemas.stats import REPHRASES_STATS
 from schemas.texts import EMBEDDINGS, TEXTS
 
-STAGE = "rephrases"
+STAGE = REPHRASES.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -154,11 +156,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         **{key: int(value) for key, value in totals.asDict().items()},
     }
     stats["rows_out"] = stats["candidates"]
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, REPHRASES_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

@@ -12,13 +12,14 @@ import argparse
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import write_json
 from miner.sessions import MAX_SESSION_TURNS, SESSION_GAP_SECONDS, sessionize
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import SESSIONIZE
 from schemas.sessions import SESSIONS
+from schemas.stats import SESSIONIZE_STATS
 from schemas.turns import TURNS
 
-STAGE = "sessionize"
+STAGE = SESSIONIZE.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,11 +53,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     stats = {key: int(value) for key, value in totals.asDict().items()}
     stats["rows_out"] = stats["turns"]
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, SESSIONIZE_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

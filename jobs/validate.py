@@ -20,21 +20,23 @@ from dataclasses import replace
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.errors import ValidationFailed
-from jobs.io import dataset_path, read_dataset, stats_path
-from jobs.storage import exists, filesystem, list_data_files, read_json, write_json
-from jobs.warehouse import read_baseline
 from miner import defaults
 from miner.quality import CRITICAL, SUITES, Checks
+from pipeline.errors import ValidationFailed
+from pipeline.io import dataset_path, read_dataset, write_stats
+from pipeline.stages import ACCUMULATE, INGEST, VALIDATE, stats_path
+from pipeline.storage import exists, filesystem, list_data_files, read_json
+from pipeline.warehouse import read_baseline
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
 from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
+from schemas.stats import VALIDATE_STATS
 from schemas.turns import TURNS
 
-STAGE = "validate"
+STAGE = VALIDATE.name
 CONTRACTS = {
     "turns": TURNS, "quarantine": QUARANTINE, "sessions": SESSIONS, "candidates": CANDIDATES,
     "pairs": PAIRS, "labels": LABELS, "rewrites": REWRITES,
@@ -69,8 +71,8 @@ def read_training(spark: SparkSession, out: str) -> DataFrame:
 
 def input_dirs(out: str) -> list[tuple[str, str]]:
     """(label, folder) of the input-side datasets: the run itself, or each day a scheduled run accumulated."""
-    if exists(stats_path(out, "accumulate")):
-        return [(f" {day}", folder) for day, folder in read_json(stats_path(out, "accumulate"))["day_dirs"].items()]
+    if exists(stats_path(out, ACCUMULATE.name)):
+        return [(f" {day}", folder) for day, folder in read_json(stats_path(out, ACCUMULATE.name))["day_dirs"].items()]
     return [("", out)]
 
 
@@ -78,7 +80,7 @@ def frames_to_check(spark: SparkSession, out: str) -> list[tuple[str, str, DataF
     """(suite, asset name, DataFrame, rows in) for every dataset present."""
     frames = []
     for label, folder in input_dirs(out):
-        ingest_stats = stats_path(folder, "ingest")
+        ingest_stats = stats_path(folder, INGEST.name)
         rows_in = read_json(ingest_stats)["rows_in"] if exists(ingest_stats) else None
         for name in INPUT_SIDE:
             if exists(dataset_path(folder, name)):
@@ -204,7 +206,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "data_docs": posixpath.join(docs, "index.html"),
         "rows_out": len(outcomes),
     }
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, VALIDATE_STATS)
     for line in stats["warnings"]:
         print(f"[validate] warning: {line}", file=sys.stderr)
     if failed_critical:
@@ -215,6 +217,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

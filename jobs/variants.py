@@ -12,15 +12,16 @@ import argparse
 
 from pyspark.sql import SparkSession
 
-from jobs.io import dataset_path, read_dataset, stats_path, write_dataset
-from jobs.storage import write_json
 from miner.aggregate import MIN_USERS, phrasing_reliability
 from miner.variants import TOP_PHRASINGS_PER_GOAL, goal_phrasings, variant_pairs
+from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.stages import VARIANTS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
+from schemas.stats import VARIANTS_STATS
 
-STAGE = "variants"
+STAGE = VARIANTS.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,11 +47,11 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     variant_pairs_count = read_dataset(spark, variants_path, PAIRS).count()
     stats = {"variant_pairs": variant_pairs_count, "rows_out": variant_pairs_count}
-    write_json(stats_path(args.out, STAGE), stats)
+    write_stats(args.out, STAGE, stats, VARIANTS_STATS)
     return stats
 
 
 if __name__ == "__main__":
-    from jobs.spark import submit
+    from pipeline.spark import submit
 
     submit(STAGE, parse_args, run)

@@ -23,7 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 def spark():
     # py4j logs at INFO when its connections are collected at exit, after the test's streams are closed.
     logging.getLogger("py4j").setLevel(logging.WARNING)
-    from jobs.spark import build_spark
+    from pipeline.spark import build_spark
 
     session = build_spark("rephrase-miner tests", master="local[2]", shuffle_partitions=2)
     yield session
@@ -78,8 +78,8 @@ def first_day_logs(tmp_path_factory):
 @pytest.fixture(scope="session")
 def first_day_published(spark, first_day_logs, tmp_path_factory):
     """`rephrase-miner daily` for the first day, in the test session: (runs root, published folder)."""
-    from jobs.cli import run_daily
-    from jobs.config import RunConfig
+    from pipeline.config import RunConfig
+    from pipeline.runner import run_daily
 
     root = tmp_path_factory.mktemp("scheduled-local") / "runs"
     pointer = run_daily(str(first_day_logs), str(root), FIRST_DAY, RunConfig(shuffle_partitions=2), master=None)

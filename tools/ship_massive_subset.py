@@ -20,7 +20,7 @@ import argparse
 import json
 from pathlib import Path
 
-from jobs.seed_data import write_reproducible_gzip  # one writer for every shipped seed file
+from simulation.seed_data import write_reproducible_gzip  # one writer for every shipped seed file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "massive" / "1.1"

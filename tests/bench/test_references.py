@@ -1,10 +1,10 @@
 import datetime as dt
 
 import pandas as pd
+from conftest import utc
 
 from bench.bare_job import sessionized
 from bench.baseline_a import pooled_labels, votes
-from conftest import utc
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, 0)
 

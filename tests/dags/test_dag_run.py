@@ -16,11 +16,11 @@ import threading
 import time
 
 import pytest
-
 from airflow_env import PROJECT, airflow_env
 from conftest import FIRST_DAY, published_content
-from jobs.warehouse import published_path
 from standalone_cluster import standalone_cluster
+
+from pipeline.warehouse import published_path
 
 pytestmark = pytest.mark.integration
 
@@ -29,19 +29,19 @@ DAG_TEST = """
 import datetime as dt, json, sys
 from airflow.dag_processing.dagbag import DagBag
 
-import jobs.warehouse
+import pipeline.warehouse
 
 dag = DagBag(dag_folder=sys.argv[1]).get_dag("rephrase_mining")
 for task in dag.tasks:  # the DAG's own retries, without its minutes of waiting
     task.retry_delay = task.max_retry_delay = dt.timedelta(seconds=1)
 
-publish_calls, real_publish = [], jobs.warehouse.publish
+publish_calls, real_publish = [], pipeline.warehouse.publish
 def publish_after_a_transient_failure(*args, **kwargs):
     publish_calls.append(1)
     if len(publish_calls) == 1:
         raise OSError("transient: the warehouse storage did not answer")
     return real_publish(*args, **kwargs)
-jobs.warehouse.publish = publish_after_a_transient_failure
+pipeline.warehouse.publish = publish_after_a_transient_failure
 
 conf = {"logs": sys.argv[2], "root": sys.argv[3], "shuffle_partitions": 2}
 run = dag.test(logical_date=dt.datetime.fromisoformat(sys.argv[4] + "T00:00:00+00:00"), run_conf=conf)

@@ -7,10 +7,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from conftest import utc
-from jobs.config import RunConfig
-from jobs.pipeline import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
-from jobs.warehouse import staging_dir
 from logs_factory import row, write_logs
+
+from pipeline.config import RunConfig
+from pipeline.stages import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
+from pipeline.warehouse import staging_dir
 
 PROJECT = Path(__file__).resolve().parents[2]
 RUN_ID = "scheduled__2026-11-30T00:00:00+00:00"

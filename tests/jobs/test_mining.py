@@ -4,10 +4,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import utc
-from jobs.cli import main
 from logs_factory import rephrase_day_rows, write_logs
+
+from cli.main import main
 from miner.records import record_id
 
 pytestmark = pytest.mark.integration

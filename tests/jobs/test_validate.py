@@ -3,13 +3,13 @@
 import json
 
 import pytest
+from conftest import utc
 from pyspark.sql import Row
 
-from conftest import utc
 from jobs import validate
-from jobs.errors import PublishError, ValidationFailed
-from jobs.io import write_dataset
-from jobs.warehouse import published_path, publish
+from pipeline.errors import PublishError, ValidationFailed
+from pipeline.io import write_dataset
+from pipeline.warehouse import publish, published_path
 from schemas.labels import LABELS
 from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS

@@ -3,14 +3,14 @@ import math
 
 import numpy as np
 import pytest
+from conftest import utc
 from pyspark.sql import Row
 from pyspark.sql import types as T
 
-from conftest import utc
 from miner.candidates import (
     WEIGHTS,
-    following_turn_pairs,
     could_carry_evidence,
+    following_turn_pairs,
     scored_candidates,
     silent_phrasings,
     slot_overlap,

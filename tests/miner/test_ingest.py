@@ -1,10 +1,10 @@
 import math
 
+from conftest import collected, utc
 from pyspark.sql import Row
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from conftest import collected, utc
 from miner.ingest import (
     canonical_locale,
     deduplicated_turns,

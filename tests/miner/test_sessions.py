@@ -1,6 +1,7 @@
 import datetime as dt
 
 from conftest import collected, utc
+
 from miner.sessions import sessionize
 from schemas.turns import TURNS
 

@@ -1,0 +1,430 @@
+"""`rephrase-miner loop`: put a real NLU model in the loop, and show what the mined training data does to it.
+
+    rephrase-miner loop --massive DIR --out OUT [--locales en-US de-DE sw-KE] [--days 3] [--users 3000]
+                        [--seed 7] [--first-day 2026-11-30] [--config FILE] [--master URL] [--overwrite]
+
+For each locale, from MASSIVE 1.1 in DIR (`<locale>.jsonl` with every partition, or
+`<locale>.<partition>.jsonl` files, as in MASSIVE's release and this project's shared data):
+
+* **baseline**: an intent classifier (`nlu.classifier`) trained on the `train` partition, or, where the locale has
+  none, on half of `dev` (chosen by a hash of the record id);
+* **goals**: the simulated users' goals and phrasings come from the held-out records (`dev`, or the other
+  half of it), never from the model's training data;
+* **test**: the whole `test` partition, used only to score the models.
+
+Then, day after day: simulate a day of traffic in which an utterance fails exactly when the current model
+misreads it (`simulation.world.LocaleWorld` with a reader), mine it as a scheduled run does
+(`rephrase-miner daily`: evidence accumulates across days), retrain with the published training records
+added (each weighted by its `weight`), and report per locale:
+
+* fix rate: of the phrasings the model misread that >= 3 users rephrased that day, the share the retrained
+  model reads right;
+* held-out test accuracy before and after, with a paired bootstrap 95% interval on the change;
+* the intents that regressed, and the verdict (`nlu.classifier.is_regression`).
+
+Writes OUT/logs (the simulated days), OUT/root (the scheduled runs; each published run gets
+quality/nlu.json and a dashboard panel, the index a trend), OUT/loop.json, OUT/loop.md (the tables) and
+OUT/loop.svg (the day-over-day curve). Exits 0, or 3 when a retrained model regressed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import json
+import posixpath
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from miner.text import normalize
+from nlu import classifier as nlu
+from pipeline.config import load_config
+from pipeline.errors import InputContractError
+from pipeline.storage import write_json, write_text
+from simulation.simulate import positive_int, write_simulation
+from simulation.world import derive_seed
+
+DEFAULT_LOCALES = ("en-US", "de-DE", "sw-KE")
+DEFAULT_DAYS = 3
+DEFAULT_USERS = 3000
+DEFAULT_SEED = 7
+DEFAULT_FIRST_DAY = dt.date(2026, 11, 30)
+SIMULATED_FILES = 4
+# Where a locale has no train partition, this share of dev trains the baseline; the rest are the goals.
+DEV_TRAIN_SHARE = 0.5
+MIN_REPHRASING_USERS = 3
+EXIT_REGRESSION = 3
+
+log = functools.partial(print, flush=True)
+
+
+@dataclass(frozen=True)
+class LocaleData:
+    locale: str
+    train: list[dict]
+    goals: list[dict]
+    test: list[dict]
+    train_source: str
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="rephrase-miner loop", description=__doc__.splitlines()[0])
+    parser.add_argument("--massive", required=True, help="folder of MASSIVE 1.1 JSONL files (see above)")
+    parser.add_argument("--out", required=True, help="output folder (must be empty unless --overwrite)")
+    parser.add_argument("--locales", nargs="+", default=list(DEFAULT_LOCALES), metavar="LOCALE")
+    parser.add_argument("--days", type=positive_int, default=DEFAULT_DAYS, help="days of traffic, in sequence")
+    parser.add_argument("--users", type=positive_int, default=DEFAULT_USERS, help="users per locale and day")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--first-day", type=dt.date.fromisoformat, default=DEFAULT_FIRST_DAY, help="YYYY-MM-DD")
+    parser.add_argument("--config", help="TOML or JSON file of the miner's settings (see README)")
+    parser.add_argument("--master", help="Spark master URL; default local[*]")
+    parser.add_argument("--overwrite", action="store_true", help="replace an earlier loop's OUT")
+    args = parser.parse_args(argv)
+    args.locales = list(dict.fromkeys(args.locales))
+    return args
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+def read_massive(folder: Path, locale: str) -> dict[str, list[dict]]:
+    """Records of a locale by partition, from `<locale>.jsonl` or `<locale>.<partition>.jsonl[.gz]` files."""
+    if not folder.is_dir():
+        raise InputContractError(f"{folder}: no such folder; give MASSIVE 1.1's folder with --massive "
+                                 "(make loop MASSIVE=DIR)")
+    files = sorted(folder.glob(f"{locale}.jsonl")) + sorted(folder.glob(f"{locale}.*.jsonl*"))
+    if not files:
+        raise InputContractError(f"{folder}: no MASSIVE file for {locale} ({locale}.jsonl or {locale}.test.jsonl)")
+    by_partition: dict[str, dict[str, dict]] = {}
+    for path in files:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    partition, key = record["partition"], str(record["id"])
+                    record["utt"], record["intent"], record["annot_utt"]  # noqa: B018 - the fields used
+                except (ValueError, KeyError, TypeError) as error:
+                    raise InputContractError(f"{path}:{number}: not a MASSIVE record ({error})") from None
+                by_partition.setdefault(partition, {})[key] = record  # a record in two files counts once
+    return {partition: list(records.values()) for partition, records in by_partition.items()}
+
+
+def split_locale(locale: str, partitions: dict[str, list[dict]], seed: int) -> LocaleData:
+    """Train, goal and test records: goals never overlap the training data, and test is used only to score."""
+    if not partitions.get("test"):
+        raise InputContractError(f"{locale}: no test partition to score the models on")
+    if partitions.get("train"):
+        if not partitions.get("dev"):
+            raise InputContractError(f"{locale}: no dev partition to draw the simulated users' goals from")
+        return LocaleData(locale, partitions["train"], partitions["dev"], partitions["test"], "train")
+    dev = partitions.get("dev") or []
+    in_train = [derive_seed(seed, "loop-split", r["id"]) % 1000 < DEV_TRAIN_SHARE * 1000 for r in dev]
+    train = [r for r, chosen in zip(dev, in_train) if chosen]
+    goals = [r for r, chosen in zip(dev, in_train) if not chosen]
+    if len({r["intent"] for r in train}) < 2 or not goals:
+        raise InputContractError(f"{locale}: no train partition and too few dev records to split")
+    return LocaleData(locale, train, goals, partitions["test"], f"{DEV_TRAIN_SHARE:.0%} of dev")
+
+
+def read_mined_records(published: str, locale: str) -> list[dict]:
+    path = Path(published) / "training" / f"{locale}.jsonl"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+# ----------------------------------------------------------------------------------------------- model
+
+
+def train(data: LocaleData, mined: list[dict], encode, baseline: nlu.IntentModel | None = None):
+    """The baseline (trained on the annotated data), or, with mined records, the baseline patched with a model
+    retrained on both (`nlu.classifier.patched_model`), each record weighted as `nlu.classifier.mined_record_weight`."""
+    texts, intents = [r["utt"] for r in data.train], [r["intent"] for r in data.train]
+    baseline = baseline or nlu.train_intent_model(texts, intents, encode)
+    return nlu.patched_model(
+        baseline, texts, intents, [r["utt"] for r in mined], [r["intent"] for r in mined],
+        [nlu.mined_record_weight(r["weight"], r["support_users"]) for r in mined],
+    )
+
+
+def correct_on_test(model: nlu.IntentModel, data: LocaleData) -> list[bool]:
+    predicted = model.predict([r["utt"] for r in data.test])
+    return [p == r["intent"] for p, r in zip(predicted, data.test, strict=True)]
+
+
+def compare(data: LocaleData, before: list[bool], after: list[bool], seed: int) -> dict:
+    """Held-out accuracy before and after, the intents that regressed, and the verdict."""
+    intents = [r["intent"] for r in data.test]
+    accuracy = nlu.paired_bootstrap(before, after, seed=seed)
+    regressed = nlu.regressed_intents(intents, before, after)
+    verdict = nlu.is_regression(accuracy, regressed, len(set(intents)))
+    return {"accuracy": accuracy, "test_utterances": len(intents), "regressed_intents": regressed,
+            "regression": verdict}
+
+
+# -------------------------------------------------------------------------------------------------- run
+
+
+def run(args: argparse.Namespace) -> dict:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from miner.embeddings import load_static_encoder
+    from miner.models import resolve_model_path
+    from pipeline.runner import run_daily
+    from pipeline.warehouse import write_dashboards
+
+    clock = time.monotonic()
+    out = Path(args.out)
+    _prepare(out, args.overwrite)
+    config = load_config(args.config)
+    encoder = load_static_encoder(resolve_model_path(config.embedding_model))
+    if encoder is None:
+        raise ValueError(f"the loop's NLU needs the packaged static encoder, not {config.embedding_model!r}")
+    encode = encoder.encode
+
+    data = {loc: split_locale(loc, read_massive(Path(args.massive), loc), args.seed) for loc in args.locales}
+    baselines, models, correct, report = {}, {}, {}, {"locales": {}, "days": []}
+    for locale, split in data.items():
+        step = time.monotonic()
+        models[locale] = baselines[locale] = train(split, [], encode)
+        correct[locale] = correct_on_test(models[locale], split)
+        baseline = round(100.0 * sum(correct[locale]) / len(correct[locale]), 2)
+        report["locales"][locale] = {
+            "train_source": split.train_source, "train_records": len(split.train), "goal_records": len(split.goals),
+            "test_utterances": len(split.test), "baseline_accuracy": baseline,
+        }
+        log(f"[loop] {locale}: baseline trained on {len(split.train):,} records ({split.train_source}) in "
+            f"{time.monotonic() - step:.1f}s; test accuracy {baseline:.2f}% on {len(split.test):,} utterances")
+    baseline_correct = dict(correct)
+    all_failures: dict[str, dict[str, dict]] = {locale: {} for locale in data}  # every day's, by phrasing
+
+    previous_published = None
+    for offset in range(args.days):
+        day = args.first_day + dt.timedelta(days=offset)
+        step = time.monotonic()
+        sim_dir = out / "sim" / day.isoformat()
+        write_simulation(
+            sim_dir, {loc: split.goals for loc, split in data.items()}, args.users, day, args.seed,
+            SIMULATED_FILES, readers=models, traffic_seed=derive_seed(args.seed, "loop-traffic", day), log=log,
+        )
+        _move_logs(sim_dir / "logs", out / "logs", day)
+        pointer = run_daily(str(out / "logs"), str(out / "root"), day.isoformat(), config, args.master, log)
+        published = pointer["path"]
+        truth = pq.read_table(sim_dir / "truth.parquet")
+        day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
+                      "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
+        for locale, split in data.items():
+            failures = nlu.rephrased_failures(truth.filter(pc.equal(truth["locale"], locale)), MIN_REPHRASING_USERS)
+            _remember(all_failures[locale], failures)
+            mined = read_mined_records(published, locale)
+            retrained = train(split, mined, encode, baselines[locale])
+            after = correct_on_test(retrained, split)
+            day_report["locales"][locale] = {
+                **nlu.fix_rate(retrained, failures),
+                "records_added": len(mined),
+                **compare(split, correct[locale], after, args.seed),
+                "baseline_accuracy": report["locales"][locale]["baseline_accuracy"],
+                "since_baseline": nlu.paired_bootstrap(baseline_correct[locale], after, seed=args.seed),
+            }
+            models[locale], correct[locale] = retrained, after
+        write_json(posixpath.join(published, "quality", "nlu.json"), day_report)
+        write_dashboards(str(out / "root"), published, previous_published, log)
+        previous_published = published
+        day_report["elapsed_s"] = round(time.monotonic() - step, 1)
+        report["days"].append(day_report)
+        log(format_day(day_report))
+
+    report["summary"] = {
+        locale: {
+            **nlu.fix_rate(models[locale], list(all_failures[locale].values())),
+            **compare(split, baseline_correct[locale], correct[locale], args.seed),
+        }
+        for locale, split in data.items()
+    }
+    report.update(
+        massive=str(args.massive), users_per_locale=args.users, seed=args.seed, model=nlu.MODEL_DESCRIPTION,
+        min_rephrasing_users=MIN_REPHRASING_USERS, elapsed_s=round(time.monotonic() - clock, 1),
+    )
+    write_json(str(out / "loop.json"), report)
+    write_text(str(out / "loop.md"), markdown_report(report))
+    write_text(str(out / "loop.svg"), curve_svg(report))
+    log(f"[loop] done in {report['elapsed_s']:.0f}s: {out / 'loop.md'}")
+    return report
+
+
+def _remember(seen: dict[str, dict], failures: list[dict]) -> None:
+    """Pool the failing phrasings of the days: a phrasing that fails again counts once, at its largest reach."""
+    for failure in failures:
+        key = f"{failure['intent']}\x1f{normalize(failure['text'])}"
+        known = seen.setdefault(key, dict(failure))
+        known["users"] = max(known["users"], failure["users"])
+        known["users_helped"] = max(known["users_helped"], failure["users_helped"])
+
+
+def _prepare(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"{out} is not empty; pass --overwrite to replace an earlier loop there")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _move_logs(simulated: Path, logs: Path, day: dt.date) -> None:
+    """A day's files into the shared log root, under names of their own: the sessions that ran past midnight
+    join the next day's folder next to that day's own files, as late data does."""
+    for path in sorted(simulated.glob("date=*/*.parquet")):
+        target = logs / path.parent.name / f"sim-{day.isoformat()}-{path.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def format_day(day: dict) -> str:
+    lines = [f"[loop] {day['day']}: retrained on the records published in {day['published']}"]
+    for locale, r in day["locales"].items():
+        a = r["accuracy"]
+        regressed = ", ".join(i["intent"] for i in r["regressed_intents"]) or "none"
+        lines.append(
+            f"  {locale}: fix rate {_fix(r, '')}, learnable {_fix(r, 'learnable_')}; "
+            f"test accuracy {a['before']:.2f}% -> {a['after']:.2f}% "
+            f"({_interval(a)}); "
+            f"{r['records_added']:,} records; regressed intents: {regressed}"
+            + ("; REGRESSION" if r["regression"] else "")
+        )
+    return "\n".join(lines)
+
+
+def markdown_report(report: dict) -> str:
+    lines = [
+        "# NLU loop",
+        "",
+        f"Model: {report['model']}. MASSIVE from `{report['massive']}`; {report['users_per_locale']:,} simulated "
+        f"users per locale and day, seed {report['seed']}; {report['elapsed_s']:.0f} s in all.",
+        "",
+        "| locale | baseline trained on | train records | goal records | test utterances | baseline accuracy |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for locale, info in report["locales"].items():
+        lines.append(
+            f"| {locale} | {info['train_source']} | {info['train_records']:,} | {info['goal_records']:,} | "
+            f"{info['test_utterances']:,} | {info['baseline_accuracy']:.2f}% |"
+        )
+    lines += [
+        "",
+        f"Over the {len(report['days'])} days: every phrasing that failed and that >= 3 users rephrased on some day "
+        "(counted once), read by the final model; held-out test accuracy of the final model against the baseline. "
+        "Learnable: the failing phrasings whose rephrase worked for >= 3 users (the others left no label in the "
+        "logs: every rephrase of them was misread too).",
+        "",
+        "| locale | fix rate | learnable fix rate | accuracy: baseline | final | change [95% CI] | regressed intents | "
+        "verdict |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for locale, r in report["summary"].items():
+        a = r["accuracy"]
+        lines.append(
+            f"| {locale} | {_fix(r, '')} | {_fix(r, 'learnable_')} | {a['before']:.2f}% | {a['after']:.2f}% | "
+            f"{_interval(a)} | {_intents(r)} | {_verdict(r)} |"
+        )
+    lines += [
+        "",
+        "Per day: fix rate (phrasings the serving model misread that >= 3 users rephrased, and that the retrained "
+        "model reads right); held-out test accuracy of the serving model and of the retrained one, with the "
+        "change and its paired bootstrap 95% interval, in points; records: the published training records "
+        "added to the baseline's data.",
+        "",
+        "| day | locale | fix rate | learnable fix rate | accuracy before | after | change [95% CI] | "
+        "since baseline [95% CI] | records | regressed intents | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for day in report["days"]:
+        for locale, r in day["locales"].items():
+            a = r["accuracy"]
+            lines.append(
+                f"| {day['day']} | {locale} | {_fix(r, '')} | {_fix(r, 'learnable_')} | {a['before']:.2f}% | "
+                f"{a['after']:.2f}% | {_interval(a)} | {_interval(r['since_baseline'])} | {r['records_added']:,} | "
+                f"{_intents(r)} | {_verdict(r)} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _fix(r: dict, prefix: str) -> str:
+    total = r[f"{prefix}phrasings" if prefix else "failing_phrasings"]
+    rate, fixed = r[f"{prefix}fix_rate"], r[f"{prefix}fixed"]
+    return "n/a" if rate is None else f"{rate:.2f} ({fixed}/{total})"
+
+
+def _interval(a: dict) -> str:
+    return f"{_signed(a['delta'])} [{_signed(a['low'])}, {_signed(a['high'])}]"
+
+
+def _intents(r: dict) -> str:
+    return ", ".join(f"{i['intent']} (-{i['lost']}/+{i['gained']})" for i in r["regressed_intents"]) or "none"
+
+
+def _verdict(r: dict) -> str:
+    return "**regression**" if r["regression"] else "no regression"
+
+
+def curve_svg(report: dict) -> str:
+    """The day-over-day curve as one standalone SVG (for the README): held-out accuracy from the baseline on,
+    and each day's fix rate, one line per locale."""
+    from reporting.report import CSS, fmt_accuracy, fmt_pct, multi_line_chart, range_ticks, trend_ticks
+
+    days = report["days"]
+    labels = ["baseline", *[day["day"][5:] for day in days]]
+    accuracy = {locale: [info["baseline_accuracy"], *[day["locales"][locale]["accuracy"]["after"] for day in days]]
+                for locale, info in report["locales"].items()}
+    fixes = {locale: [None, *[day["locales"][locale]["fix_rate"] for day in days]] for locale in report["locales"]}
+    charts = [
+        ("Held-out test accuracy after each day's retraining",
+         multi_line_chart(labels, accuracy, "Held-out test accuracy", fmt_accuracy,
+                          lambda values: range_ticks(min(values), max(values), "%"))),
+        ("Fix rate of the day's rephrased failures",
+         multi_line_chart(labels, fixes, "Fix rate", lambda v: fmt_pct(v, 0),
+                          lambda values: trend_ticks(max(values), True))),
+    ]
+    parts = []
+    for index, (title, chart) in enumerate(charts):
+        x = index * 460
+        parts.append(f'<text x="{x + 10}" y="18" class="value">{title}</text>')
+        placed = f'<svg x="{x}" y="24" width="440" height="240" class="chart"'
+        parts.append(chart.replace('<svg class="chart"', placed, 1))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="270" viewBox="0 0 900 270" '
+            f'font-family="DejaVu Sans, sans-serif"><rect width="900" height="270" fill="#fff"/><style>{CSS}</style>'
+            + "".join(parts) + "</svg>\n")
+
+
+def regressions(report: dict) -> list[str]:
+    daily = [f"{day['day']} {locale}" for day in report["days"] for locale, r in day["locales"].items()
+             if r["regression"]]
+    return daily + [f"{locale} over all days" for locale, r in report["summary"].items() if r["regression"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    report = run(parse_args(argv))
+    regressed = regressions(report)
+    if regressed:
+        print(f"rephrase-miner loop: regression on {', '.join(regressed)}", file=sys.stderr)
+        return EXIT_REGRESSION
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
