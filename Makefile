@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate evaluate-sources test fuzz loop venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
+.PHONY: demo evaluate evaluate-sources test check prerequisites fuzz loop venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
 
 venv: $(STAMP)
 
@@ -26,6 +26,7 @@ $(DEMO)/sim/truth.parquet: $(STAMP)
 	$(BIN)/rephrase-miner simulate --out $(DEMO)/sim --seed $(SEED) --overwrite
 
 demo: $(DEMO)/sim/truth.parquet
+	@tools/prerequisites.sh java
 	$(BIN)/rephrase-miner run --logs $(DEMO)/sim/logs --out $(DEMO)/out
 
 # Scores the demo run against the simulator's ground truth: the README's evaluation table.
@@ -42,8 +43,17 @@ evaluate-sources: $(STAMP)
 	$(BIN)/rephrase-miner evaluate-sources --out $(SOURCES_OUT) --devlogs $(DEVLOGS) --massive $(MASSIVE) \
 		$(if $(CONFIG),--config $(CONFIG))
 
-test: $(STAMP)
+# Java 17 and Chromium (with fonts for every script) must be installed; tools/prerequisites.sh says how.
+prerequisites:
+	@tools/prerequisites.sh java browser
+
+# The whole suite, what CI runs (about 12 minutes on 2 cores).
+test: $(STAMP) prerequisites
 	$(BIN)/python -m pytest
+
+# The development loop: every test but the end-to-end runs (marked integration or slow), in under 3 minutes.
+check: $(STAMP) prerequisites
+	$(BIN)/python -m pytest -q -m "not integration and not slow"
 
 # The NLU loop (README "NLU in the loop"): a real intent classifier retrained with the mined records, day after
 # day, scored on MASSIVE's test partitions. MASSIVE 1.1 is read from MASSIVE (by default the shared copy beside

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipeline.stages import STAGE_ORDER
+
 GIB = 1024**3
 MIB = 1024**2
-STAGE_ORDER = ("ingest", "sessionize", "rephrases", "variants", "aggregate", "emit", "validate")
 # The targets, checked on every table.
 MAX_RATIO_TO_BARE = 2.0
 MAX_SECONDS_AT_1M = 180.0

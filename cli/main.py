@@ -6,6 +6,7 @@
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
     rephrase-miner evaluate-sources --out DIR [--devlogs DIR] [--seeds 7 11] [--massive DIR] [--config FILE]
     rephrase-miner summary --out DIR
+    rephrase-miner report --run RUN [--previous PREV] | --index OUT.html --runs RUN [RUN ...]
     rephrase-miner loop --massive DIR --out DIR [--locales ...] [--days N] [--users N] [--master URL]
     rephrase-miner train-encoder --data DIR [--out DIR] [--teachers use e5] [--holdout]
     rephrase-miner evaluate-encoder --data DIR --out DIR [--miner-eval FILE] [--model-card FILE]
@@ -68,6 +69,28 @@ def _summary_command(argv: list[str]) -> int:
     return 0
 
 
+def _report_command(argv: list[str]) -> int:
+    from reporting import page
+
+    parser = argparse.ArgumentParser(prog="rephrase-miner report", description=page.__doc__.split("\n\n")[0])
+    parser.add_argument("--run", help="run folder: writes RUN/quality/dashboard.html")
+    parser.add_argument("--previous", help="the run before --run: its rewrites are not new")
+    parser.add_argument("--index", help="index page to write, linking to the dashboards of --runs")
+    parser.add_argument("--runs", nargs="+", default=[], help="run folders for --index")
+    args = parser.parse_args(argv)
+    if not args.run and not args.index:
+        parser.error("give --run RUN, or --index OUT.html --runs RUN [RUN ...]")
+    if args.index and not args.runs:
+        parser.error("--index needs --runs RUN [RUN ...]")
+    if args.previous and not args.run:
+        parser.error("--previous needs --run")
+    if args.run:
+        print(page.write_dashboard(args.run, args.previous))
+    if args.index:
+        print(page.write_index_and_dashboards(args.runs, args.index, written=args.run))
+    return 0
+
+
 def _simulate_command(argv: list[str]) -> int:
     from simulation import simulate
 
@@ -111,6 +134,7 @@ COMMANDS = {
     "evaluate": _evaluate_command,
     "evaluate-sources": _evaluate_sources_command,
     "summary": _summary_command,
+    "report": _report_command,
     "loop": _loop_command,
     "train-encoder": _train_encoder_command,
     "evaluate-encoder": _evaluate_encoder_command,

@@ -171,7 +171,7 @@ with DAG(
     def publish(root: str, ds: str | None = None) -> dict:
         """Rename the validated staging folder into place and point readers at it."""
         from pipeline.warehouse import publish as publish_run
-        from reporting.report import write_published_dashboards
+        from reporting.page import write_published_dashboards
 
         published = publish_run(root, ds)
         write_published_dashboards(root, published)

@@ -1,11 +1,13 @@
 """`rephrase-miner evaluate`: score a run against the simulator's ground truth, next to two naive baselines.
 
-    rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users 3] [--master URL]
-    spark-submit evaluation/evaluate.py --run OUT --truth FILE --out DIR [--min-users 3]
+    rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
+    spark-submit evaluation/evaluate.py --run OUT --truth FILE --out DIR [--min-users N]
 
 Reads OUT/sessions, OUT/pairs, OUT/rewrites, OUT/training/*.jsonl and the truth file written by
 `rephrase-miner simulate` (DIR/truth.parquet); writes DIR/evaluation.json and DIR/evaluation.md and prints
 the tables. Every metric is defined in `evaluation/metrics.py` and again at the end of evaluation.md.
+--min-users defaults to the run's own k-user floor (config.min_users in OUT/manifest.json), else to
+`miner.defaults.MIN_USERS`: the evaluation counts at the floor the run was mined at.
 """
 
 from __future__ import annotations
@@ -18,23 +20,18 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import from_arrow_type
 
-from evaluation.metrics import (
-    MIN_USERS,
-    build_report,
-    evaluation_counts,
-    markdown_report,
-    markdown_tables,
-    reference_frames,
-)
+from evaluation.counts import evaluation_counts, reference_frames
+from evaluation.metrics import build_report, markdown_report, markdown_tables
+from miner.defaults import MIN_USERS
 from pipeline.errors import InputContractError
 from pipeline.io import check_input_files, dataset_path, read_dataset
-from pipeline.storage import list_data_files, write_json, write_text
+from pipeline.storage import exists, list_data_files, read_json, write_json, write_text
 from schemas.contract import Column, Contract
 from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
 from schemas.sessions import SESSIONS
+from schemas.truth import TRUTH as SIMULATED_TRUTH
 from schemas.types import STRING, ColumnType
-from simulation.world import TRUTH_SCHEMA
 
 STAGE = "evaluate"
 # Only the truth columns the evaluation reads: the simulator may add columns without breaking it.
@@ -48,10 +45,10 @@ def _truth_column_type(arrow_type: pa.DataType) -> ColumnType:
 
 TRUTH = Contract(
     name="truth",
-    doc="The simulator's ground truth (`simulation.world.TRUTH_SCHEMA`), the columns the evaluation reads.",
+    doc="The simulator's ground truth (`schemas.truth.TRUTH`), the columns the evaluation reads.",
     columns=tuple(
-        Column(name, _truth_column_type(TRUTH_SCHEMA.field(name).type), TRUTH_SCHEMA.field(name).nullable, "")
-        for name in TRUTH_COLUMNS
+        Column(field.name, _truth_column_type(field.type), field.nullable, "")
+        for field in map(SIMULATED_TRUTH.arrow_schema.field, TRUTH_COLUMNS)
     ),
 )
 
@@ -62,14 +59,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--truth", required=True, help="truth.parquet written by `rephrase-miner simulate`")
     parser.add_argument("--out", required=True, help="directory for evaluation.json and evaluation.md")
     parser.add_argument(
-        "--min-users", type=int, default=MIN_USERS,
-        help=f"distinct users that make a phrasing failing or recurring (default {MIN_USERS})",
+        "--min-users", type=int,
+        help="distinct users that make a phrasing failing or recurring (default: the run's config.min_users "
+        f"in OUT/manifest.json, else {MIN_USERS})",
     )
     parser.add_argument("--master", help="Spark master URL; default local[*] or what spark-submit gives")
     args = parser.parse_args(argv)
+    if args.min_users is None:
+        args.min_users = configured_min_users(args.run)
     if args.min_users < 1:
         parser.error(f"--min-users must be at least 1, got {args.min_users}")
     return args
+
+
+def configured_min_users(run: str) -> int:
+    """The k-user floor the run was mined at (config.min_users in RUN/manifest.json); miner.defaults.MIN_USERS
+    when the run has no manifest or its manifest no such setting."""
+    manifest = posixpath.join(run, "manifest.json")
+    config = read_json(manifest).get("config") if exists(manifest) else None
+    value = config.get("min_users") if isinstance(config, dict) else None
+    return MIN_USERS if value is None else int(value)
 
 
 def read_truth(spark: SparkSession, path: str) -> DataFrame:

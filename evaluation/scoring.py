@@ -70,7 +70,7 @@ def truth_from_reference(reference: Mapping, log_rows: Iterable[Mapping]) -> Tru
 
 
 def truth_from_simulation(rows: Iterable[Mapping]) -> Truth:
-    """Truth from the simulator's truth rows (`simulation.world.TRUTH_SCHEMA`), on the reference's terms.
+    """Truth from the simulator's truth rows (`schemas.truth.TRUTH`), on the reference's terms.
 
     gold: the commonest gold intent of a phrasing; fails: phrasings most of whose goal turns the NLU misread
     (the simulator's NLU is deterministic per phrasing); learnable: per failed phrasing, the users whose

@@ -78,8 +78,8 @@ def loop_source(out: Path, massive: Path, users: int, config: RunConfig) -> Sour
     from miner.embeddings import load_static_encoder
     from miner.models import resolve_model_path
     from nlu import loop
+    from simulation.draws import derive_seed
     from simulation.simulate import write_simulation
-    from simulation.world import derive_seed
 
     folder = out / "nlu-loop"
     if not (folder / "truth.parquet").exists():
@@ -139,16 +139,17 @@ def run_outputs(run: str) -> dict[str, list[tuple]]:
 
 def baseline_labels(spark, run: str, min_users: int) -> dict[str, list[tuple]]:
     """The two baselines of `evaluation.metrics` at the run's k-user floor, from its sessions."""
-    from evaluation import metrics as evaluation
+    from evaluation import counts
+    from evaluation.metrics import Baseline
     from pipeline.io import dataset_path, read_dataset
     from schemas.sessions import SESSIONS
 
     sessions = read_dataset(spark, dataset_path(run, "sessions"), SESSIONS)
-    votes = evaluation.with_similarity(
-        evaluation.baseline_votes(evaluation.with_normalized(sessions, "utterance", "text"))
+    votes = counts.with_similarity(
+        counts.baseline_votes(counts.with_normalized(sessions, "utterance", "text"))
     ).localCheckpoint()
     return {
-        variant: [tuple(r) for r in evaluation.baseline_labels(votes, evaluation.Baseline(variant, min_users)).collect()]
+        variant: [tuple(r) for r in counts.baseline_labels(votes, Baseline(variant, min_users)).collect()]
         for variant in ("a", "b")
     }
 

@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from miner.candidates import is_friction
-from miner.chain import reach_probabilities, success_probabilities, transition_probabilities, user_transitions
+from miner.chain import reach_probabilities, success_probabilities
 from miner.defaults import MIN_USERS
 from miner.posterior import with_beta_lower_bound
 from schemas.pairs import PAIRS

@@ -27,8 +27,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from rapidfuzz import fuzz, process
 
-from miner.embeddings import vectors_from_binary
 from miner.defaults import MAX_FOLLOWING_TURNS, MIN_USERS, REPHRASE_WINDOW_SECONDS
+from miner.embeddings import vectors_from_binary
 from miner.posterior import with_binomial_tail
 from miner.text import is_unsegmented, normalize
 from schemas.candidates import CANDIDATES

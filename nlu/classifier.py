@@ -208,13 +208,13 @@ def is_regression(accuracy: dict, regressed: Sequence[dict], intent_count: int,
     return accuracy["low"] < -tolerance_points or any(r["p_value"] < corrected for r in regressed)
 
 
-# The truth's roles and outcomes (simulation.world): a failing turn serves a goal and was misread.
+# The truth's roles and outcomes (schemas.truth): a failing turn serves a goal and was misread.
 _MISREAD = ("friction", "bargein", "cancel", "silent")
 
 
 def rephrased_failures(truth, min_users: int) -> list[dict]:
     """The phrasings the NLU misread that at least `min_users` distinct users rephrased, from the simulator's
-    ground truth (a pyarrow Table with TRUTH_SCHEMA's columns): one dict per (phrasing, gold intent) with the
+    ground truth (a pyarrow Table with schemas.truth.TRUTH's columns): one dict per (phrasing, gold intent) with the
     phrasing as the users said it most often (`text`), its `intent`, its `users`, and `users_helped`: the users
     whose rephrase the NLU then read right. Most users first.
 
@@ -262,7 +262,7 @@ def rephrased_failures(truth, min_users: int) -> list[dict]:
     return sorted(failures, key=lambda f: (-f["users"], f["text"], f["intent"]))
 
 
-def fix_rate(model: IntentModel | PatchedIntentModel, failures: Sequence[dict], min_users: int = 3) -> dict:
+def fix_rate(model: IntentModel | PatchedIntentModel, failures: Sequence[dict], min_users: int) -> dict:
     """Of the rephrased failures, how many `model` now reads as their gold intent; and the same among the
     learnable ones, whose rephrase worked for at least `min_users` users (the others left no label in the logs:
     every rephrase of them was misread too)."""

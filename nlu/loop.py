@@ -17,7 +17,7 @@ misreads it (`simulation.world.LocaleWorld` with a reader), mine it as a schedul
 (`rephrase-miner daily`: evidence accumulates across days), retrain with the published training records
 added (each weighted by its `weight`), and report per locale:
 
-* fix rate: of the phrasings the model misread that >= 3 users rephrased that day, the share the retrained
+* fix rate: of the phrasings the model misread that >= min_users users rephrased that day, the share the retrained
   model reads right;
 * held-out test accuracy before and after, with a paired bootstrap 95% interval on the change;
 * the intents that regressed, and the verdict (`nlu.classifier.is_regression`).
@@ -46,8 +46,8 @@ from nlu import classifier as nlu
 from pipeline.config import load_config
 from pipeline.errors import InputContractError
 from pipeline.storage import write_json, write_text
+from simulation.draws import derive_seed
 from simulation.simulate import positive_int, write_simulation
-from simulation.world import derive_seed
 
 DEFAULT_LOCALES = ("en-US", "de-DE", "sw-KE")
 DEFAULT_DAYS = 3
@@ -57,7 +57,6 @@ DEFAULT_FIRST_DAY = dt.date(2026, 11, 30)
 SIMULATED_FILES = 4
 # Where a locale has no train partition, this share of dev trains the baseline; the rest are the goals.
 DEV_TRAIN_SHARE = 0.5
-MIN_REPHRASING_USERS = 3
 EXIT_REGRESSION = 3
 
 log = functools.partial(print, flush=True)
@@ -181,7 +180,7 @@ def run(args: argparse.Namespace) -> dict:
     from miner.embeddings import load_static_encoder
     from miner.models import resolve_model_path
     from pipeline.runner import run_daily
-    from pipeline.warehouse import write_dashboards
+    from reporting.page import write_published_dashboards
 
     clock = time.monotonic()
     out = Path(args.out)
@@ -224,13 +223,13 @@ def run(args: argparse.Namespace) -> dict:
         day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
                       "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
         for locale, split in data.items():
-            failures = nlu.rephrased_failures(truth.filter(pc.equal(truth["locale"], locale)), MIN_REPHRASING_USERS)
+            failures = nlu.rephrased_failures(truth.filter(pc.equal(truth["locale"], locale)), config.min_users)
             _remember(all_failures[locale], failures)
             mined = read_mined_records(published, locale)
             retrained = train(split, mined, encode, baselines[locale])
             after = correct_on_test(retrained, split)
             day_report["locales"][locale] = {
-                **nlu.fix_rate(retrained, failures),
+                **nlu.fix_rate(retrained, failures, config.min_users),
                 "records_added": len(mined),
                 **compare(split, correct[locale], after, args.seed),
                 "baseline_accuracy": report["locales"][locale]["baseline_accuracy"],
@@ -238,7 +237,7 @@ def run(args: argparse.Namespace) -> dict:
             }
             models[locale], correct[locale] = retrained, after
         write_json(posixpath.join(published, "quality", "nlu.json"), day_report)
-        write_dashboards(str(out / "root"), published, previous_published, log)
+        write_published_dashboards(str(out / "root"), {"path": published, "replaced": previous_published}, log)
         previous_published = published
         day_report["elapsed_s"] = round(time.monotonic() - step, 1)
         report["days"].append(day_report)
@@ -246,14 +245,14 @@ def run(args: argparse.Namespace) -> dict:
 
     report["summary"] = {
         locale: {
-            **nlu.fix_rate(models[locale], list(all_failures[locale].values())),
+            **nlu.fix_rate(models[locale], list(all_failures[locale].values()), config.min_users),
             **compare(split, baseline_correct[locale], correct[locale], args.seed),
         }
         for locale, split in data.items()
     }
     report.update(
         massive=str(args.massive), users_per_locale=args.users, seed=args.seed, model=nlu.MODEL_DESCRIPTION,
-        min_rephrasing_users=MIN_REPHRASING_USERS, elapsed_s=round(time.monotonic() - clock, 1),
+        min_rephrasing_users=config.min_users, elapsed_s=round(time.monotonic() - clock, 1),
     )
     write_json(str(out / "loop.json"), report)
     write_text(str(out / "loop.md"), markdown_report(report))
@@ -311,6 +310,7 @@ def format_day(day: dict) -> str:
 
 
 def markdown_report(report: dict) -> str:
+    k = report["min_rephrasing_users"]
     lines = [
         "# NLU loop",
         "",
@@ -327,9 +327,9 @@ def markdown_report(report: dict) -> str:
         )
     lines += [
         "",
-        f"Over the {len(report['days'])} days: every phrasing that failed and that >= 3 users rephrased on some day "
+        f"Over the {len(report['days'])} days: every phrasing that failed and that >= {k} users rephrased on some day "
         "(counted once), read by the final model; held-out test accuracy of the final model against the baseline. "
-        "Learnable: the failing phrasings whose rephrase worked for >= 3 users (the others left no label in the "
+        f"Learnable: the failing phrasings whose rephrase worked for >= {k} users (the others left no label in the "
         "logs: every rephrase of them was misread too).",
         "",
         "| locale | fix rate | learnable fix rate | accuracy: baseline | final | change [95% CI] | regressed intents | "
@@ -344,7 +344,7 @@ def markdown_report(report: dict) -> str:
         )
     lines += [
         "",
-        "Per day: fix rate (phrasings the serving model misread that >= 3 users rephrased, and that the retrained "
+        f"Per day: fix rate (phrasings the serving model misread that >= {k} users rephrased, and that the retrained "
         "model reads right); held-out test accuracy of the serving model and of the retrained one, with the "
         "change and its paired bootstrap 95% interval, in points; records: the published training records "
         "added to the baseline's data.",
@@ -385,7 +385,8 @@ def _verdict(r: dict) -> str:
 def curve_svg(report: dict) -> str:
     """The day-over-day curve as one standalone SVG (for the README): held-out accuracy from the baseline on,
     and each day's fix rate, one line per locale."""
-    from reporting.report import CSS, fmt_accuracy, fmt_pct, multi_line_chart, range_ticks, trend_ticks
+    from reporting.charts import fmt_accuracy, fmt_pct, multi_line_chart, range_ticks, trend_ticks
+    from reporting.page import CSS
 
     days = report["days"]
     labels = ["baseline", *[day["day"][5:] for day in days]]

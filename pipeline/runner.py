@@ -73,7 +73,7 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
     A run that fails validation still gets its manifest and dashboard (to see why), but no _SUCCESS.
     """
     from pipeline.warehouse import run_counts, write_baseline
-    from reporting.report import write_dashboard
+    from reporting.page import write_dashboard
 
     started = dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id()
@@ -120,7 +120,7 @@ def run_daily(logs: str, root: str, ds: str, config: RunConfig, master: str | No
     accumulate, emit, validate, publish."""
     from pipeline.plan import plan_run
     from pipeline.warehouse import publish, staging_dir
-    from reporting.report import write_published_dashboards
+    from reporting.page import write_published_dashboards
 
     run_id = new_run_id()
     planned_days = plan_run(logs, root, ds, config, run_id, log)

@@ -11,9 +11,11 @@ from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
 from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.texts import EMBEDDINGS, TEXTS
+from schemas.truth import TRUTH
 from schemas.turns import TURNS
 
-# In pipeline order: the input, then each stage's outputs.
+# In pipeline order: the input, then each stage's outputs. Not TRUTH: the simulator's ground truth is no
+# dataset of the pipeline (the miner never reads it; only evaluation does).
 ALL_CONTRACTS = (
     INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PHRASINGS, GOAL_PHRASINGS,
     PAIRS, LABELS, PAIR_STATE, LABEL_STATE, REWRITES, TRAINING,
@@ -21,5 +23,6 @@ ALL_CONTRACTS = (
 
 __all__ = [
     "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE", "LABELS",
-    "OUTCOMES", "PAIR_STATE", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TURNS",
+    "OUTCOMES", "PAIR_STATE", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TRUTH",
+    "TURNS",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class StatsContract:
     doc: str
-    fields: tuple[tuple[str, type, str], ...]  # (key, Python type, what it holds)
+    fields: tuple[tuple[str, type | tuple[type, ...], str], ...]  # (key, Python type(s), what it holds)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -25,15 +25,24 @@ class StatsContract:
         for key, kind, _ in self.fields:
             if key not in stats:
                 found.append(f"'{key}' is missing")
-            elif not isinstance(stats[key], kind) or (kind is int and isinstance(stats[key], bool)):
-                found.append(f"'{key}' is {type(stats[key]).__name__}, not {kind.__name__}")
+            elif not isinstance(stats[key], kind) or (isinstance(stats[key], bool) and bool not in _kinds(kind)):
+                found.append(f"'{key}' is {type(stats[key]).__name__}, not {_kind_name(kind)}")
         return found
 
     def markdown(self) -> str:
-        rows = "\n".join(f"| `{key}` | {kind.__name__} | {doc} |" for key, kind, doc in self.fields)
+        rows = "\n".join(f"| `{key}` | {_kind_name(kind)} | {doc} |" for key, kind, doc in self.fields)
         return f"{self.doc}\n\n| key | type | holds |\n|---|---|---|\n{rows}\n"
 
 
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join("null" if k is type(None) else k.__name__ for k in _kinds(kind))
+
+
+OPTIONAL_INT = (int, type(None))
 ROWS_OUT = ("rows_out", int, "rows the stage wrote to its main output")
 
 INGEST_STATS = StatsContract(
@@ -73,7 +82,7 @@ REPHRASES_STATS = StatsContract(
         ("texts", int, "distinct normalized texts"),
         ("distinct_texts", int, "texts embedded or found in the cache"),
         ("embedded_texts", int, "texts embedded by this run"),
-        ("cache_hits", int, "texts found in the embedding cache"),
+        ("cache_hits", OPTIONAL_INT, "texts found in the embedding cache; null when the run has no cache"),
         ("embedding_model", str, "the sentence encoder"),
         ("silent_phrasings", int, "phrasings found to fail silently"),
         ROWS_OUT,
@@ -126,4 +135,10 @@ VALIDATE_STATS = StatsContract(
         ("data_docs", str, "the Great Expectations Data Docs index"),
         ROWS_OUT,
     ),
+)
+
+# In the order a scheduled run writes them.
+ALL_STATS = (
+    INGEST_STATS, SESSIONIZE_STATS, REPHRASES_STATS, VARIANTS_STATS, AGGREGATE_STATS, ACCUMULATE_STATS, EMIT_STATS,
+    VALIDATE_STATS,
 )

@@ -7,10 +7,11 @@ Writes
     DIR/logs/date=YYYY-MM-DD/part-NNNNN.parquet   the log, in the `interactions` contract; rows shuffled
                                                   across files (input arrives out of order); sessions that
                                                   run past midnight continue in the next date's folder
-    DIR/truth.parquet                             the ground truth (simulation.world.TRUTH_SCHEMA), one
+    DIR/truth.parquet                             the ground truth (schemas.truth.TRUTH), one
                                                   file the miner never reads
 
-The world itself (goals, phrasings, the NLU, users) is `simulation/world.py`; this module only loads the
+The simulator itself is pure logic: the world of goals, phrasings and the NLU (`simulation/world.py`), the
+users (`simulation/users.py`) and the rest behind `simulation/batches.py`; this module only loads the
 shipped seed records (MASSIVE for en-US, de-DE, sw-KE; xSID for ja-JP, zh-CN, ar-SA), runs the batches (in
 worker processes for big runs) and writes Parquet.
 The output depends only on the arguments: --workers changes the speed, never the rows.
@@ -39,7 +40,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from simulation import world as sim
+from schemas.truth import TRUTH
+from simulation.batches import BatchSpec, estimate_users_per_locale, plan_batches, simulate_batch
+from simulation.config import SimulationConfig
+from simulation.draws import derive_seed
+from simulation.logs import BatchStats, SimulatedBatch
+from simulation.rows import LOG_SCHEMA
+from simulation.world import IntentReader, LocaleWorld
 
 # locale -> (folder under miner/data, shipped seed file) in MASSIVE's record format; never a test split
 # (see the NOTICE.md in each folder)
@@ -121,12 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rephrase-miner simulate: {error}", file=sys.stderr)
         return 2
 
-    config = sim.SimulationConfig()
+    config = SimulationConfig()
     seed_records = load_seed_records(args.locales)
-    worlds: dict[str, sim.LocaleWorld] = {}
+    worlds: dict[str, LocaleWorld] = {}
     users = args.users
     if args.turns is not None:
-        users = sim.estimate_users_per_locale(args.turns, seed_records, args.seed, args.date, config, worlds)
+        users = estimate_users_per_locale(args.turns, seed_records, args.seed, args.date, config, worlds)
     write_simulation(out, seed_records, users, args.date, args.seed, args.files, config, args.workers, worlds)
     return 0
 
@@ -138,13 +145,13 @@ def write_simulation(
     day: dt.date,
     seed: int,
     files: int = DEFAULT_FILES,
-    config: sim.SimulationConfig = sim.SimulationConfig(),
+    config: SimulationConfig = SimulationConfig(),
     workers: int | None = None,
-    worlds: dict[str, sim.LocaleWorld] | None = None,
-    readers: Mapping[str, sim.IntentReader] | None = None,
+    worlds: dict[str, LocaleWorld] | None = None,
+    readers: Mapping[str, IntentReader] | None = None,
     traffic_seed: int | None = None,
     log=functools.partial(print, flush=True),
-) -> sim.BatchStats:
+) -> BatchStats:
     """Simulate `users` per locale of `seed_records` on `day` into OUT/logs and OUT/truth.parquet.
 
     `readers` (locale -> a trained intent classifier) replace the simulated NLU of their locales;
@@ -153,14 +160,14 @@ def write_simulation(
     clock = time.monotonic()
     worlds = {} if worlds is None else worlds
     world_options = {"readers": dict(readers or {}), "traffic_seed": traffic_seed}
-    specs = sim.plan_batches(list(seed_records), users, config)
+    specs = plan_batches(list(seed_records), users, config)
     workers = _worker_count(workers, len(specs))
     log(
         f"simulating {users:,} users per locale in {' '.join(seed_records)} on {day} (seed {seed}), "
         f"{len(specs)} batches, {workers} worker{'s' if workers > 1 else ''}"
         + (f", NLU: trained model for {' '.join(world_options['readers'])}" if readers else "")
     )
-    totals = sim.BatchStats()
+    totals = BatchStats()
     progress = _Progress(clock, len(specs), log)
     logs = _LogWriter(out / "logs", day, files, seed)
     with logs, _TruthWriter(out / "truth.parquet") as truth:
@@ -189,15 +196,15 @@ def _worker_count(requested: int | None, batches: int) -> int:
 
 
 def _generate(
-    specs: Sequence[sim.BatchSpec],
+    specs: Sequence[BatchSpec],
     seed_records: Mapping[str, Sequence[dict]],
     seed: int,
     day: dt.date,
-    config: sim.SimulationConfig,
+    config: SimulationConfig,
     workers: int,
-    worlds: dict[str, sim.LocaleWorld],
+    worlds: dict[str, LocaleWorld],
     world_options: dict,
-) -> Iterator[sim.SimulatedBatch]:
+) -> Iterator[SimulatedBatch]:
     """The planned batches, in plan order. Each batch depends only on its spec, so worker processes
     produce exactly what a single process would."""
     if workers <= 1:
@@ -205,7 +212,7 @@ def _generate(
             if spec.locale not in worlds:
                 worlds.clear()  # one locale at a time keeps memory flat
                 worlds[spec.locale] = _world(spec.locale, seed_records, seed, config, world_options)
-            yield sim.simulate_batch(worlds[spec.locale], spec, day)
+            yield simulate_batch(worlds[spec.locale], spec, day)
         return
 
     worlds.clear()  # each worker builds its own; the pilot's would only weigh on every forked process
@@ -228,28 +235,28 @@ _worker_state: dict = {}
 
 
 def _world(
-    locale: str, seed_records: Mapping[str, Sequence[dict]], seed: int, config: sim.SimulationConfig,
+    locale: str, seed_records: Mapping[str, Sequence[dict]], seed: int, config: SimulationConfig,
     world_options: dict,
-) -> sim.LocaleWorld:
-    return sim.LocaleWorld(
+) -> LocaleWorld:
+    return LocaleWorld(
         locale, seed_records[locale], seed, config, reader=world_options["readers"].get(locale),
         traffic_seed=world_options["traffic_seed"],
     )
 
 
 def _start_worker(
-    seed_records: Mapping[str, Sequence[dict]], seed: int, config: sim.SimulationConfig, world_options: dict
+    seed_records: Mapping[str, Sequence[dict]], seed: int, config: SimulationConfig, world_options: dict
 ) -> None:
     _worker_state.update(seed_records=seed_records, seed=seed, config=config, worlds={}, world_options=world_options)
 
 
-def _simulate_in_worker(spec: sim.BatchSpec, day: dt.date) -> sim.SimulatedBatch:
+def _simulate_in_worker(spec: BatchSpec, day: dt.date) -> SimulatedBatch:
     state = _worker_state
     worlds = state["worlds"]
     if spec.locale not in worlds:
         worlds[spec.locale] = _world(spec.locale, state["seed_records"], state["seed"], state["config"],
                                      state["world_options"])
-    return sim.simulate_batch(worlds[spec.locale], spec, day)
+    return simulate_batch(worlds[spec.locale], spec, day)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ class _LogWriter:
         return sorted(part.path for part in self._parts.values())
 
     def write(self, batch: pa.RecordBatch, batch_number: int) -> None:
-        rng = np.random.default_rng(sim.derive_seed(self.seed, "shuffle", batch_number))
+        rng = np.random.default_rng(derive_seed(self.seed, "shuffle", batch_number))
         order = rng.permutation(batch.num_rows)
         day_offsets = self._day_offsets(batch)[order]
         # rows of the simulated date go to a random part file; later dates (sessions past midnight) to one
@@ -348,13 +355,13 @@ class _LogWriter:
         key = (day, number)
         if key not in self._parts:
             path = self.root / f"date={day.isoformat()}" / f"part-{number:05d}.parquet"
-            self._parts[key] = _BufferedParquet(path, sim.LOG_SCHEMA)
+            self._parts[key] = _BufferedParquet(path, LOG_SCHEMA)
         return self._parts[key]
 
 
 class _TruthWriter(_BufferedParquet):
     def __init__(self, path: Path):
-        super().__init__(path, sim.TRUTH_SCHEMA)
+        super().__init__(path, TRUTH.arrow_schema)
 
     def __enter__(self) -> _TruthWriter:
         return self
@@ -386,7 +393,7 @@ class _Progress:
         self.log(f"  {turns:,} turns, batch {done}/{self.batches} ({share:.0%}), {rate:,.0f} turns/s")
 
 
-def _summary(totals: sim.BatchStats, files: list[Path], out: Path, elapsed: float) -> str:
+def _summary(totals: BatchStats, files: list[Path], out: Path, elapsed: float) -> str:
     per_date = collections.Counter(path.parent.name for path in files)
     layout = ", ".join(f"{name} x{count}" for name, count in sorted(per_date.items()))
     return "\n".join(

@@ -9,11 +9,12 @@ import pytest
 from conftest import utc
 
 from evaluation.evaluate import main, parse_args, run
+from miner.defaults import MIN_USERS
 from pipeline.errors import InputContractError
 from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS
 from schemas.sessions import SESSIONS
-from simulation.world import TRUTH_SCHEMA
+from schemas.truth import TRUTH as TRUTH_CONTRACT
 
 T0 = utc(2026, 11, 30, 8)
 
@@ -90,7 +91,7 @@ def write_partitioned(rows, schema, path):
 def inputs(tmp_path):
     run_dir, truth_file = tmp_path / "run", tmp_path / "sim" / "truth.parquet"
     truth_file.parent.mkdir()
-    pq.write_table(pa.Table.from_pylist(TRUTH, schema=TRUTH_SCHEMA), truth_file)
+    pq.write_table(pa.Table.from_pylist(TRUTH, schema=TRUTH_CONTRACT.arrow_schema), truth_file)
     write_partitioned(SESSIONS_ROWS, SESSIONS.arrow_schema, run_dir / "sessions")
     write_partitioned(
         [pair("wake me at seven", "set an alarm for seven", "rephrase"), pair("play jazz", "set an alarm for seven", "variant")],
@@ -158,7 +159,7 @@ def test_evaluation_json_markdown_and_printed_tables(spark, inputs, capsys):
 
 def test_a_truth_file_without_a_needed_column_is_named(spark, inputs):
     run_dir, truth_file, out = inputs
-    without_role = TRUTH_SCHEMA.remove(TRUTH_SCHEMA.get_field_index("role"))
+    without_role = TRUTH_CONTRACT.arrow_schema.remove(TRUTH_CONTRACT.arrow_schema.get_field_index("role"))
     pq.write_table(pa.Table.from_pylist([{k: v for k, v in TRUTH[0].items() if k != "role"}], schema=without_role), truth_file)
     with pytest.raises(InputContractError, match="column 'role': missing"):
         run(spark, parse_args(["--run", str(run_dir), "--truth", str(truth_file), "--out", str(out)]))
@@ -168,3 +169,15 @@ def test_min_users_is_an_option_of_at_least_one():
     assert parse_args(["--run", "r", "--truth", "t", "--out", "o", "--min-users", "2"]).min_users == 2
     with pytest.raises(SystemExit):
         parse_args(["--run", "r", "--truth", "t", "--out", "o", "--min-users", "0"])
+
+
+def test_min_users_defaults_to_the_runs_own_floor(tmp_path):
+    def min_users(*extra):
+        return parse_args(["--run", str(tmp_path), "--truth", "t", "--out", "o", *extra]).min_users
+
+    assert min_users() == MIN_USERS  # no manifest
+    (tmp_path / "manifest.json").write_text(json.dumps({"run_id": "2026-11-30 v1", "stages": {}}))
+    assert min_users() == MIN_USERS  # a manifest without the run's settings
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": {"min_users": 5, "decay": 0.9}}))
+    assert min_users() == 5
+    assert min_users("--min-users", "2") == 2  # the option wins

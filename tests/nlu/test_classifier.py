@@ -19,7 +19,7 @@ from nlu.classifier import (
     sign_test_p,
     train_intent_model,
 )
-from simulation.world import TRUTH_SCHEMA
+from schemas.truth import TRUTH
 
 TRAIN = [
     ("wake me up at seven", "alarm_set"), ("set an alarm for six", "alarm_set"), ("alarm at noon please", "alarm_set"),
@@ -121,11 +121,11 @@ def test_the_verdict():
 
 
 def _truth(rows):
-    columns = {name: [] for name in TRUTH_SCHEMA.names}
+    columns = {name: [] for name in TRUTH.arrow_schema.names}
     for row in rows:
-        for name in TRUTH_SCHEMA.names:
+        for name in TRUTH.arrow_schema.names:
             columns[name].append(row.get(name))
-    return pa.table(columns, schema=TRUTH_SCHEMA)
+    return pa.table(columns, schema=TRUTH.arrow_schema)
 
 
 def _turn(event, user, utterance, intent, role="first", outcome="correct", rephrase_of=None, surface="clean"):
@@ -169,7 +169,7 @@ def test_fix_rate_counts_what_the_model_now_reads_right(encode):
     failures = [{"text": "wake me up at seven", "intent": "alarm_set", "users": 5, "users_helped": 4},
                 {"text": "play some jazz", "intent": "weather_query", "users": 3, "users_helped": 3},
                 {"text": "will it rain tomorrow", "intent": "play_music", "users": 9, "users_helped": 2}]
-    assert fix_rate(model, failures) == {
+    assert fix_rate(model, failures, min_users=3) == {
         "fix_rate": 0.3333, "fixed": 1, "failing_phrasings": 3,
         "learnable_fix_rate": 0.5, "learnable_fixed": 1, "learnable_phrasings": 2,  # the third left no label
         "unfixed_examples": [
@@ -179,7 +179,7 @@ def test_fix_rate_counts_what_the_model_now_reads_right(encode):
              "users_helped": 2},
         ],
     }
-    assert fix_rate(model, [])["fix_rate"] is fix_rate(model, [])["learnable_fix_rate"] is None
+    assert fix_rate(model, [], 3)["fix_rate"] is fix_rate(model, [], 3)["learnable_fix_rate"] is None
 
 
 def test_a_patched_model_reads_anew_only_near_the_mined_phrasings(encode):

@@ -26,12 +26,12 @@ def test_publish_moves_the_staged_run_and_points_readers_at_it(tmp_path):
     assert published_path(str(tmp_path)) == published_path(str(tmp_path), "2026-11-30") == pointer["path"]
     assert (published_root / "2026-11-30" / pointer["version"] / "pairs" / "part-0.parquet").read_text() == "new"
     assert published_days(str(tmp_path)) == ["2026-11-30"]
-    # no temporary pointer file is left behind; the index of published days and the run's dashboard are there
-    assert sorted(p.name for p in published_root.iterdir()) == ["2026-11-30", "LATEST.json", "index.html"]
+    # no temporary pointer file is left behind, and publishing draws nothing: its callers draw the dashboards
+    assert sorted(p.name for p in published_root.iterdir()) == ["2026-11-30", "LATEST.json"]
     published = tmp_path / "published" / "2026-11-30" / pointer["version"]
     assert json.loads((published / "manifest.json").read_text())["ds"] == "2026-11-30"
-    assert (published / "quality" / "dashboard.html").exists()
-    assert f"2026-11-30/{pointer['version']}/quality/dashboard.html" in (published_root / "index.html").read_text()
+    assert pointer["replaced"] is None
+    assert not (published / "quality" / "dashboard.html").exists()
 
 
 def test_a_failed_or_unvalidated_run_is_not_published_and_the_last_one_stays(tmp_path):

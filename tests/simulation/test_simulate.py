@@ -11,7 +11,7 @@ import pytest
 
 from schemas.interactions import INTERACTIONS
 from simulation import simulate
-from simulation import world as sim
+from simulation.config import SimulationConfig
 
 
 def _files(root) -> dict[str, str]:
@@ -148,6 +148,6 @@ def test_turns_sets_the_size(tmp_path, capsys):
     assert simulate.main(argv) == 0
 
     rows = pq.read_metadata(tmp_path / "o" / "truth.parquet").num_rows
-    bot = int(sim.SimulationConfig().bot_hours * 3600 / 2)
+    bot = int(SimulationConfig().bot_hours * 3600 / 2)
     assert 5_000 < rows < 7_000
     assert rows > bot

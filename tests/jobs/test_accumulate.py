@@ -1,0 +1,181 @@
+"""The accumulate application: its arguments, which days it merges, and hand-written mined days through `run`
+into the running state, pairs, labels and stats."""
+
+import json
+
+import pytest
+from pyspark.sql import Row
+
+from jobs import accumulate
+from miner.posterior import beta_lower_bound
+from pipeline.config import RunConfig
+from pipeline.io import read_dataset, write_dataset
+from pipeline.stages import ACCUMULATE, stats_path
+from pipeline.storage import write_json
+from pipeline.warehouse import current_pointer, day_dir
+from schemas.labels import LABELS
+from schemas.pairs import PAIRS
+from schemas.state import LABEL_STATE, PAIR_STATE
+
+WAKE, ALARM, JAZZ = "wake me at seven", "set an alarm for seven", "play jazz"
+SEVEN = [Row(name="time", value="seven")]
+
+
+def pair(source, target, alpha, beta, users, score, kind="rephrase", intent="alarm_set", semantic=0.8):
+    weight = float(beta_lower_bound([alpha], [beta])[0])
+    return ("en-US", source, target, kind, weight, users, users, intent, 0.9, 0.5, score, alpha, beta, 0.7, semantic,
+            0.6)
+
+
+def label(source, intent, weight, voters, surface="Wake me at seven"):
+    return ("en-US", source, intent, weight, 5, voters, surface, SEVEN, None)
+
+
+def mine(spark, root, day, pairs, labels, finished=True):
+    """A mined day as the mining stages leave it: ROOT/days/<day>/pairs, labels and (when done) aggregate stats."""
+    folder = day_dir(str(root), day)
+    write_dataset(spark.createDataFrame(pairs, PAIRS.spark_schema), f"{folder}/pairs", PAIRS, partition_by=("locale",))
+    write_dataset(spark.createDataFrame(labels, LABELS.spark_schema), f"{folder}/labels", LABELS,
+                  partition_by=("locale",))
+    if finished:
+        write_json(stats_path(folder, "aggregate"), {"rows_out": len(pairs)})
+
+
+def test_parse_args_defaults():
+    assert vars(accumulate.parse_args(["--root", "R", "--ds", "2026-11-30", "--out", "O"])) == {
+        "root": "R", "ds": "2026-11-30", "out": "O", "decay": 0.9, "late_days": 2,
+    }
+
+
+def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings():
+    config = RunConfig(decay=1.0, late_days=0)  # no decay at all is allowed
+    assert vars(accumulate.parse_args(ACCUMULATE.argv({**config.as_dict(), "root": "R", "ds": "D", "out": "O"}))) == {
+        "root": "R", "ds": "D", "out": "O", "decay": 1.0, "late_days": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--decay", "0"], "--decay must be in (0, 1], got 0.0"),
+        (["--decay", "1.5"], "--decay must be in (0, 1], got 1.5"),
+        (["--decay", "-0.5"], "--decay must be in (0, 1], got -0.5"),
+        (["--late-days", "two"], "argument --late-days: invalid int value: 'two'"),
+    ],
+    ids=["zero-decay", "growth", "negative-decay", "late-days-in-words"],
+)
+def test_parse_args_rejects_a_bad_value(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        accumulate.parse_args(["--root", "R", "--ds", "2026-11-30", "--out", "O", *argv])
+    assert exit_info.value.code == 2
+    assert f"accumulate: error: {message}" in capsys.readouterr().err
+
+
+def test_base_day_is_the_newest_published_day_outside_the_late_window(tmp_path):
+    root = str(tmp_path)
+    assert accumulate.base_day(root, "2026-11-30", 2) is None  # nothing published yet
+    for day in ("2026-11-26", "2026-11-27", "2026-11-28"):
+        write_json(current_pointer(root, day), {"ds": day, "version": "v1"})
+    (tmp_path / "published" / "2026-11-25").mkdir()  # a folder without a pointer was never published
+
+    assert accumulate.base_day(root, "2026-11-30", 2) == "2026-11-27"  # 11-28 may still be re-mined
+    assert accumulate.base_day(root, "2026-11-30", 1) == "2026-11-28"
+    assert accumulate.base_day(root, "2026-11-30", 5) is None
+
+
+def test_run_merges_every_mined_day_up_to_ds_with_decay(spark, tmp_path):
+    root = tmp_path / "root"
+    mine(spark, root, "2026-11-29",
+         [pair(WAKE, ALARM, 3.0, 1.0, 4, 0.5, semantic=0.7), pair(JAZZ, "jazz please", 2.0, 0.0, 3, 0.4, kind="variant",
+                                                                   intent=None)],
+         [label(WAKE, "alarm_set", 0.8, 4)])
+    mine(spark, root, "2026-11-30", [pair(WAKE, ALARM, 2.0, 0.0, 3, 0.9, semantic=0.9)],
+         [label(WAKE, "alarm_set", 0.6, 3, surface="wake me at 7")])
+    mine(spark, root, "2026-11-28", [pair(WAKE, JAZZ, 9.0, 0.0, 9, 0.9)], [], finished=False)  # never finished
+    mine(spark, root, "2026-12-01", [pair(WAKE, JAZZ, 9.0, 0.0, 9, 0.9)], [])  # after ds
+    out = root / "staging" / "2026-11-30"
+
+    stats = accumulate.run(spark, accumulate.parse_args([
+        "--root", str(root), "--ds", "2026-11-30", "--out", str(out), "--decay", "0.5",
+    ]))
+
+    assert stats == {
+        "ds": "2026-11-30", "base_day": None, "days": ["2026-11-29", "2026-11-30"],
+        "day_dirs": {day: day_dir(str(root), day) for day in ("2026-11-29", "2026-11-30")},
+        "decay": 0.5, "pairs_by_kind": {"rephrase": 1, "variant": 1}, "labels": 1, "rows_out": 2,
+    }
+    assert json.loads(open(stats_path(str(out), "accumulate")).read()) == stats
+
+    state = {r["kind"]: r.asDict() for r in read_dataset(spark, str(out / "pair_state"), PAIR_STATE).collect()}
+    assert state["rephrase"] == {
+        "locale": "en-US", "source": WAKE, "target": ALARM, "kind": "rephrase",
+        "alpha": 0.5 * 3.0 + 2.0, "beta": 0.5 * 1.0, "score_mass": pytest.approx(0.5 * 0.5 + 0.9), "day_mass": 1.5,
+        "support_users": 4, "support_sessions": 7, "last_day": "2026-11-30", "target_intent": "alarm_set",
+        "success_probability": pytest.approx(0.9), "reach_probability": pytest.approx(0.5),
+        "mean_rephrase_probability": pytest.approx(0.7), "semantic_similarity": pytest.approx(0.9),
+        "lexical_similarity": pytest.approx(0.6),
+    }
+    assert (state["variant"]["alpha"], state["variant"]["day_mass"], state["variant"]["last_day"]) == (
+        1.0, 0.5, "2026-11-29",
+    )
+
+    (label_state,) = read_dataset(spark, str(out / "label_state"), LABEL_STATE).collect()
+    assert label_state.asDict() == {
+        "locale": "en-US", "source": WAKE, "intent": "alarm_set",
+        "vote_mass": pytest.approx(0.5 * 0.8 * 4 + 0.6 * 3), "voter_mass": 0.5 * 4 + 3.0,
+        "support_users": 5, "voters": 4, "last_day": "2026-11-30", "surface": "wake me at 7", "slots": SEVEN,
+        "goal_head": None,
+    }
+    (merged_label,) = read_dataset(spark, str(out / "labels"), LABELS).collect()
+    assert (merged_label["intent"], merged_label["weight"]) == ("alarm_set", pytest.approx((1.6 + 1.8) / 5.0))
+
+    pairs = {r["kind"]: r for r in read_dataset(spark, str(out / "pairs"), PAIRS).collect()}
+    assert (pairs["rephrase"]["alpha"], pairs["rephrase"]["beta"]) == (3.5, 0.5)
+    assert pairs["rephrase"]["weight"] == pytest.approx(float(beta_lower_bound([3.5], [0.5])[0]))
+    assert pairs["rephrase"]["score"] == pytest.approx((0.25 + 0.9) / 1.5)
+    # nothing of the unfinished day or the day after ds
+    assert JAZZ not in {r["target"] for r in pairs.values()}
+
+
+def test_run_fails_when_ds_itself_was_not_mined(spark, tmp_path):
+    root = tmp_path / "root"
+    mine(spark, root, "2026-11-29", [pair(WAKE, ALARM, 3.0, 1.0, 4, 0.5)], [label(WAKE, "alarm_set", 0.8, 4)])
+    out = root / "staging" / "2026-11-30"
+    with pytest.raises(FileNotFoundError, match="2026-11-30 has not been mined"):
+        accumulate.run(spark, accumulate.parse_args(["--root", str(root), "--ds", "2026-11-30", "--out", str(out)]))
+    assert not out.exists()
+
+
+def test_run_starts_from_the_last_final_published_state_decayed_by_its_age(spark, tmp_path):
+    root = tmp_path / "root"
+    published = root / "published" / "2026-11-27" / "v1"
+    base_pairs = [("en-US", WAKE, ALARM, "rephrase", 8.0, 2.0, 1.6, 2.0, 6, 10, "2026-11-27", "alarm_set", 0.8, 0.4,
+                   0.6, 0.5, 0.5)]
+    write_dataset(spark.createDataFrame(base_pairs, PAIR_STATE.spark_schema), str(published / "pair_state"), PAIR_STATE)
+    base_labels = [("en-US", WAKE, "alarm_set", 4.0, 8.0, 6, 6, "2026-11-27", "Wake me at seven", SEVEN, ALARM)]
+    write_dataset(spark.createDataFrame(base_labels, LABEL_STATE.spark_schema), str(published / "label_state"),
+                  LABEL_STATE)
+    write_json(current_pointer(str(root), "2026-11-27"), {"ds": "2026-11-27", "version": "v1"})
+    mine(spark, root, "2026-11-27", [pair(WAKE, ALARM, 50.0, 0.0, 50, 0.9)], [])  # already in the published state
+    mine(spark, root, "2026-11-30", [pair(WAKE, ALARM, 2.0, 0.0, 3, 0.9)], [label(WAKE, "alarm_set", 0.6, 3)])
+    out = root / "staging" / "2026-11-30"
+
+    stats = accumulate.run(spark, accumulate.parse_args([
+        "--root", str(root), "--ds", "2026-11-30", "--out", str(out), "--decay", "0.5", "--late-days", "2",
+    ]))
+
+    assert (stats["base_day"], stats["days"], stats["pairs_by_kind"], stats["labels"]) == (
+        "2026-11-27", ["2026-11-30"], {"rephrase": 1}, 1,
+    )
+    (state,) = read_dataset(spark, str(out / "pair_state"), PAIR_STATE).collect()
+    age = 0.5 ** 3  # the base is three days older than ds
+    assert {k: state[k] for k in ("alpha", "beta", "score_mass", "day_mass", "support_users", "support_sessions",
+                                  "last_day")} == {
+        "alpha": pytest.approx(age * 8.0 + 2.0), "beta": pytest.approx(age * 2.0), "score_mass": pytest.approx(
+            age * 1.6 + 0.9), "day_mass": pytest.approx(age * 2.0 + 1.0), "support_users": 6, "support_sessions": 13,
+        "last_day": "2026-11-30",
+    }
+    (label_state,) = read_dataset(spark, str(out / "label_state"), LABEL_STATE).collect()
+    assert (label_state["vote_mass"], label_state["voter_mass"], label_state["goal_head"]) == (
+        pytest.approx(age * 4.0 + 0.6 * 3), pytest.approx(age * 8.0 + 3.0), None,  # the latest day's goal head
+    )

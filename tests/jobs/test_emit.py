@@ -1,0 +1,130 @@
+"""The emit application: its arguments, and hand-written pairs and labels through `run` into the rewrite table,
+the training files and stats."""
+
+import json
+
+import pytest
+from pyspark.sql import Row
+
+from jobs import emit
+from miner.records import record_id
+from pipeline.io import read_dataset, write_dataset
+from pipeline.stages import EMIT, stats_path
+from schemas.labels import LABELS
+from schemas.outputs import REWRITES, TRAINING
+from schemas.pairs import PAIRS
+
+WAKE, ALARM, SHORT_ALARM = "wake me at seven", "set an alarm for seven", "alarm for seven"
+WECK, WECKER = "weck mich um sieben", "stell einen wecker auf sieben"
+
+
+def pair(source, target, weight, score, locale="en-US", kind="rephrase", success=0.9, users=4):
+    return (locale, source, target, kind, weight, users, users, "alarm_set", success, 0.8, score, 3.0, 1.0, 0.9, 0.7,
+            0.6)
+
+
+def label(source, intent, weight, users, surface, slots, goal_head=None, locale="en-US"):
+    return (locale, source, intent, weight, users, users, surface, slots, goal_head)
+
+
+PAIR_ROWS = [
+    pair(WAKE, ALARM, 0.6, 0.5, users=4),
+    pair(WAKE, "wake me at seven please", 0.7, 0.3),  # more weight, lower score: not the best rewrite
+    pair(WAKE, "alarm at seven", 0.8, 0.9, success=0.4),  # best score, but its target fails too often
+    pair(SHORT_ALARM, ALARM, 0.9, 0.9, kind="variant"),  # variants are no rewrites
+]
+LABEL_ROWS = [
+    label(WAKE, "alarm_set", 0.6, 5, "Wake me at seven!", [Row(name="time", value="seven")]),
+    # no rephrase of its own: its goal's head stands in
+    label(WECK, "alarm_set", 0.5, 3, "Weck mich um sieben", [Row(name="time", value="sieben")], goal_head=WECKER,
+          locale="de-DE"),
+    label("jazz now", "play_music", 0.2, 3, "Jazz now", None, goal_head="play jazz"),  # too weak for a rewrite
+    label("call <phone>", "calling_call", 0.9, 4, "call <phone>", None),  # scrubbed: never a training record
+]
+
+
+@pytest.fixture
+def out(spark, tmp_path):
+    out = tmp_path / "out"
+    write_dataset(spark.createDataFrame(PAIR_ROWS, PAIRS.spark_schema), str(out / "pairs"), PAIRS,
+                  partition_by=("locale",))
+    write_dataset(spark.createDataFrame(LABEL_ROWS, LABELS.spark_schema), str(out / "labels"), LABELS,
+                  partition_by=("locale",))
+    return out
+
+
+def record(locale, utt, annot_utt, intent, weight, users, run_id):
+    return {
+        "id": record_id(locale, utt), "locale": locale, "partition": "train", "scenario": intent.split("_")[0],
+        "intent": intent, "utt": utt, "annot_utt": annot_utt, "kind": "rephrase", "weight": pytest.approx(weight),
+        "support_users": users, "run_id": run_id,
+    }
+
+
+def training_files(out):
+    return {
+        path.name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for path in sorted((out / "training").iterdir())
+    }
+
+
+def test_parse_args():
+    assert vars(emit.parse_args(["--out", "OUT", "--run-id", "20261130T090000Z-abcd1234"])) == {
+        "out": "OUT", "run_id": "20261130T090000Z-abcd1234",
+    }
+    assert vars(emit.parse_args(EMIT.argv({"out": "OUT", "run_id": "r1", "min_users": 3}))) == {
+        "out": "OUT", "run_id": "r1",
+    }
+
+
+def test_parse_args_requires_a_run_id(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        emit.parse_args(["--out", "OUT"])
+    assert exit_info.value.code == 2
+    assert "emit: error: the following arguments are required: --run-id" in capsys.readouterr().err
+
+
+def test_parse_args_rejects_an_unknown_argument(capsys):
+    with pytest.raises(SystemExit):
+        emit.parse_args(["--out", "OUT", "--run-id", "r1", "--min-users", "3"])
+    assert "emit: error: unrecognized arguments: --min-users 3" in capsys.readouterr().err
+
+
+def test_run_writes_one_rewrite_per_failing_phrasing_and_a_training_file_per_locale(spark, out):
+    (out / "training").mkdir()
+    (out / "training" / "fr-FR.jsonl").write_text("{}\n")  # left by an earlier run: replaced, not kept
+    stats = emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
+
+    assert stats == {
+        "training_records": 3, "training_records_by_locale": {"de-DE": 1, "en-US": 2},
+        "rewrites": 2, "rewrites_by_locale": {"de-DE": 1, "en-US": 1}, "rows_out": 5,
+    }
+    assert json.loads(open(stats_path(str(out), "emit")).read()) == stats
+
+    rewrites = sorted(read_dataset(spark, str(out / "rewrites"), REWRITES).collect())
+    assert [tuple(r) for r in rewrites] == [
+        ("de-DE", WECK, WECKER, pytest.approx(0.5), "alarm_set", 3),  # the goal head, with the label's numbers
+        ("en-US", WAKE, ALARM, pytest.approx(0.6), "alarm_set", 4),
+    ]
+
+    files = training_files(out)
+    assert list(files) == ["de-DE.jsonl", "en-US.jsonl"]
+    assert files["de-DE.jsonl"] == [
+        record("de-DE", "weck mich um sieben", "weck mich um [time : sieben]", "alarm_set", 0.5, 3, "run-1"),
+    ]
+    en_us = [
+        record("en-US", "wake me at seven", "wake me at [time : seven]", "alarm_set", 0.6, 5, "run-1"),
+        record("en-US", "jazz now", "jazz now", "play_music", 0.2, 3, "run-1"),  # no slots: nothing to mark
+    ]
+    assert files["en-US.jsonl"] == sorted(en_us, key=lambda r: r["id"])  # sorted by id, so reruns are identical
+    assert all(list(r) == TRAINING.column_names for lines in files.values() for r in lines)
+
+
+def test_a_rerun_writes_identical_files_but_for_the_run_id(spark, out):
+    emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
+    first = {path.name: path.read_text() for path in (out / "training").iterdir()}
+    emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-2"]))
+    second = {path.name: path.read_text() for path in (out / "training").iterdir()}
+
+    assert second == {name: text.replace('"run_id": "run-1"', '"run_id": "run-2"') for name, text in first.items()}
+    assert all('"run-1"' in text for text in first.values())
