@@ -43,7 +43,7 @@ def collected(timestamp: dt.datetime) -> dt.datetime:
 @pytest.fixture(scope="session")
 def dag(tmp_path_factory):
     """The parsed DAG, from a DagBag over dags/ (what the DAG processor does)."""
-    from airflow_env import PROJECT, airflow_env
+    from tests.airflow_env import PROJECT, airflow_env
 
     home = tmp_path_factory.mktemp("airflow-home")
     patch = pytest.MonkeyPatch()
@@ -67,7 +67,7 @@ FIRST_DAY = "2026-11-30"
 
 @pytest.fixture(scope="session")
 def first_day_logs(tmp_path_factory):
-    from logs_factory import rephrase_day_rows, write_logs
+    from tests.logs_factory import rephrase_day_rows, write_logs
 
     logs = tmp_path_factory.mktemp("scheduled") / "logs"
     users = [f"early-{n}" for n in range(4)]

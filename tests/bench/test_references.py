@@ -1,14 +1,16 @@
 import datetime as dt
 
 import pandas as pd
-from conftest import utc
+import pytest
 
 from bench.bare_job import sessionized
 from bench.baseline_a import pooled_labels, votes
+from tests.conftest import utc
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, 0)
 
 
+@pytest.mark.slow
 def test_the_bare_job_sessionizes_per_user_and_device_at_long_gaps(spark):
     turns = spark.createDataFrame(
         [

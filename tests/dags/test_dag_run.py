@@ -16,11 +16,11 @@ import threading
 import time
 
 import pytest
-from airflow_env import PROJECT, airflow_env
-from conftest import FIRST_DAY, published_content
-from standalone_cluster import standalone_cluster
 
 from pipeline.warehouse import published_path
+from tests.airflow_env import PROJECT, airflow_env
+from tests.conftest import FIRST_DAY, published_content
+from tests.standalone_cluster import standalone_cluster
 
 pytestmark = pytest.mark.integration
 

@@ -6,12 +6,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from conftest import utc
-from logs_factory import row, write_logs
-
 from pipeline.config import RunConfig
 from pipeline.stages import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
 from pipeline.warehouse import staging_dir
+from tests.conftest import utc
+from tests.logs_factory import row, write_logs
 
 PROJECT = Path(__file__).resolve().parents[2]
 RUN_ID = "scheduled__2026-11-30T00:00:00+00:00"

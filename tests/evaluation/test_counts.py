@@ -4,7 +4,6 @@ import datetime as dt
 import inspect
 
 import pytest
-from conftest import utc
 from pyspark.sql.pandas.types import from_arrow_schema
 from rapidfuzz import fuzz
 
@@ -16,6 +15,7 @@ from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
 from schemas.sessions import SESSIONS
 from schemas.truth import TRUTH
+from tests.conftest import utc
 
 T0 = utc(2026, 11, 30, 8)
 

@@ -6,7 +6,6 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import utc
 
 from evaluation.evaluate import main, parse_args, run
 from miner.defaults import MIN_USERS
@@ -15,6 +14,7 @@ from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS
 from schemas.sessions import SESSIONS
 from schemas.truth import TRUTH as TRUTH_CONTRACT
+from tests.conftest import utc
 
 T0 = utc(2026, 11, 30, 8)
 
@@ -143,6 +143,7 @@ LOCALE = {
 }
 
 
+@pytest.mark.slow
 def test_evaluation_json_markdown_and_printed_tables(spark, inputs, capsys):
     run_dir, truth_file, out = inputs
     assert main(["--run", str(run_dir), "--truth", str(truth_file), "--out", str(out)]) == 0

@@ -19,11 +19,10 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from conftest import utc
-from logs_factory import SEVEN, rephrase_day_rows, row, write_logs
-
 from pipeline.config import RunConfig
 from pipeline.stages import MINING_STAGES
+from tests.conftest import utc
+from tests.logs_factory import SEVEN, rephrase_day_rows, row, write_logs
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
 REPHRASING_USERS = ["account-1", "account-2", "account-3", "account-4"]

@@ -83,6 +83,7 @@ def test_base_day_is_the_newest_published_day_outside_the_late_window(tmp_path):
     assert accumulate.base_day(root, "2026-11-30", 5) is None
 
 
+@pytest.mark.slow
 def test_run_merges_every_mined_day_up_to_ds_with_decay(spark, tmp_path):
     root = tmp_path / "root"
     mine(spark, root, "2026-11-29",

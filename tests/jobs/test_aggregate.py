@@ -68,6 +68,7 @@ def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings(intent
     }
 
 
+@pytest.mark.slow
 def test_run_pools_the_rephrase_labels_the_failing_phrasing_and_keeps_the_variant(spark, inputs_out):
     out, stats = run_on_inputs(spark, inputs_out, "defaults")
 
@@ -105,6 +106,7 @@ def test_run_pools_the_rephrase_labels_the_failing_phrasing_and_keeps_the_varian
     }
 
 
+@pytest.mark.slow
 def test_run_with_a_higher_floor_and_no_prior(spark, inputs_out):
     out, stats = run_on_inputs(spark, inputs_out, "floor-5", "--min-users", "5", "--intent-prior", "false")
 

@@ -7,8 +7,6 @@ import re
 
 import numpy as np
 import pytest
-from conftest import collected, utc
-from logs_factory import SEVEN, row, write_logs
 from pyspark.sql import Row
 
 from jobs import ingest
@@ -19,6 +17,8 @@ from pipeline.stages import INGEST, stats_path
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
+from tests.conftest import collected, utc
+from tests.logs_factory import SEVEN, row, write_logs
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
 NINETY_PERCENT = float(np.float32(0.9))  # nlu_confidence is float32 on disk

@@ -4,11 +4,11 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import utc
-from logs_factory import rephrase_day_rows, write_logs
 
 from cli.main import main
 from miner.records import record_id
+from tests.conftest import utc
+from tests.logs_factory import rephrase_day_rows, write_logs
 
 pytestmark = pytest.mark.integration
 

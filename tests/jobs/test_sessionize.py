@@ -5,7 +5,6 @@ import json
 import shutil
 
 import pytest
-from conftest import collected, utc
 
 from jobs import sessionize
 from pipeline.config import RunConfig
@@ -13,6 +12,7 @@ from pipeline.io import read_dataset, write_dataset
 from pipeline.stages import SESSIONIZE, stats_path
 from schemas.sessions import SESSIONS
 from schemas.turns import TURNS
+from tests.conftest import collected, utc
 
 T0 = utc(2026, 11, 30, 23, 59, 0)
 

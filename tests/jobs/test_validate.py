@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from conftest import utc
 from pyspark.sql import Row
 
 from jobs import validate
@@ -15,6 +14,7 @@ from schemas.outputs import REWRITES
 from schemas.pairs import PAIRS
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
+from tests.conftest import utc
 
 WAKE, ALARM = "wake me at seven", "set an alarm for seven"
 
@@ -40,6 +40,7 @@ def stage(spark, out, pairs, records):
     (out / "training" / "en-US.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
+@pytest.mark.slow
 def test_a_clean_run_passes_and_a_corrupted_one_is_blocked_from_publishing(spark, tmp_path):
     root = tmp_path / "root"
     good = root / "staging" / "2026-11-29"
@@ -77,6 +78,7 @@ def quarantined(event_id):
             "hi", None, None, 0.9, "succes")
 
 
+@pytest.mark.slow
 def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
     out = tmp_path / "run"
     stage(spark, out, [pair(WAKE, ALARM, 0.6)], [record(WAKE, "wake me at [time : seven]")])

@@ -119,6 +119,7 @@ def test_rephrases_pair_and_label_while_a_topic_switch_does_not(spark):
     ]
 
 
+@pytest.mark.slow
 def test_rewrite_falls_back_to_the_goal_head_when_no_single_rephrase_reaches_the_floor(spark):
     other = "alarm at seven please"
     pairs, labels, rewrites = mine(
@@ -132,6 +133,7 @@ def test_rewrite_falls_back_to_the_goal_head_when_no_single_rephrase_reaches_the
     ]
 
 
+@pytest.mark.slow
 def test_k_user_floor(spark):
     pairs, labels, rewrites = mine(spark, ["a", "b"], [])
     assert pairs.count() == 0 and labels.count() == 0 and rewrites.count() == 0
@@ -148,6 +150,7 @@ def test_beta_lower_bound_known_values():
 SIBLING = ("cancel my alarm at seven", "alarm_remove", 0.95)  # another goal, keeping the slot values
 
 
+@pytest.mark.slow
 def test_among_voted_siblings_the_prior_picks_the_one_the_words_mean(spark):
     """Failure class: after a failure, as many users switch to a sibling goal keeping the slot values (remove
     the seven o'clock alarm) as rephrase. The votes alone tie, and no label stands; the day's reliable
@@ -164,6 +167,7 @@ def test_among_voted_siblings_the_prior_picks_the_one_the_words_mean(spark):
     assert mine(spark, **more, prior=[("alarm_set", 0.9), ("alarm_remove", 0.1)])[1].count() == 0
 
 
+@pytest.mark.slow
 def test_a_prior_that_disagrees_with_the_days_decisive_votes_is_no_witness(spark):
     """Failure class: a prior learnt from an NLU with correlated errors. Where it agrees with 5 of 5 decisive
     votes, it breaks the siblings' tie; where it disagrees with all 5 (its agreement may reach 0.39 at most,
@@ -178,6 +182,7 @@ def test_a_prior_that_disagrees_with_the_days_decisive_votes_is_no_witness(spark
     assert sorted(r["source"] for r in disagreeing.collect()) == [f"other {k}" for k in range(5)]
 
 
+@pytest.mark.slow
 def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
     """Failure class: nobody's rephrase worked and three users switched to the sibling (vote weight 0.46); a
     prior that agreed with the day's decisive votes (none here: (0 + 1) / (0 + 2)) and is sure of alarm_set
@@ -190,6 +195,7 @@ def test_unanimous_sibling_votes_against_a_confident_prior_give_no_label(spark):
     assert mine(*args, switch=SIBLING, prior=[("alarm_set", 0.9), ("alarm_remove", 0.06)])[1].count() == 1
 
 
+@pytest.mark.slow
 def test_a_sibling_that_few_of_the_failing_users_went_on_to_is_held_back_by_a_confident_prior(spark):
     """Failure class: 5 of 25 users who failed went on to the sibling goal (unanimously: weight 0.59) and 20
     gave up. Against a confident prior, those who gave up count: the sibling's support is about 0.06, under
@@ -205,6 +211,7 @@ def test_a_sibling_that_few_of_the_failing_users_went_on_to_is_held_back_by_a_co
     assert mine(spark, **dict(args, giving_up_users=[]), prior=confident)[1].count() == 1
 
 
+@pytest.mark.slow
 def test_an_agreeing_prior_needs_a_tenth_of_the_failing_users_behind_the_votes(spark):
     """Failure class: a prior that inherits the NLU's errors agrees with whatever the few voters say. Two
     voters among 30 users who failed are too few, agreeing prior or not; among 15, enough."""
@@ -216,6 +223,7 @@ def test_an_agreeing_prior_needs_a_tenth_of_the_failing_users_behind_the_votes(s
     assert [(r["intent"], r["voters"], r["support_users"]) for r in labels.collect()] == [("alarm_set", 2, 15)]
 
 
+@pytest.mark.slow
 def test_a_phrasing_of_three_users_with_weak_rephrases_is_labelled_where_the_prior_agrees(spark):
     """Failure class: three to five users and no slot values, where most recall is lost. Two of five users
     rephrased with little similarity (p 0.35); three moved on with evidence too weak to vote (p 0.2). Alone,
@@ -231,6 +239,7 @@ def test_a_phrasing_of_three_users_with_weak_rephrases_is_labelled_where_the_pri
     assert mine(spark, ["a", "b"], [], rephrase_p=0.35, prior=[("alarm_set", 0.9)])[1].count() == 0
 
 
+@pytest.mark.slow
 def test_a_rephrase_after_a_cancel_votes(spark):
     """Failure class: the user says "stop" between the failure and the rephrase (the rephrase is two turns on)."""
     pairs, labels, _ = mine(spark, [], [], cancelling_users=["a", "b", "c"])
@@ -238,6 +247,7 @@ def test_a_rephrase_after_a_cancel_votes(spark):
     assert [(r["source"], r["target"], r["support_users"]) for r in pairs.collect()] == [(FAILING, REPHRASE, 3)]
 
 
+@pytest.mark.slow
 def test_no_rewrite_to_a_target_that_fails_for_most_of_its_users(spark):
     """Failure class: the users' rephrase worked for them but fails for most who say it: no rewrite leads there."""
     args = dict(rephrasing_users=["a", "b", "c", "d"], switching_users=[])

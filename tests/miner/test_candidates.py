@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import utc
 from pyspark.sql import Row
 from pyspark.sql import types as T
 
@@ -19,6 +18,7 @@ from miner.candidates import (
 from miner.embeddings import vectors_to_binary
 from schemas.candidates import CANDIDATES
 from schemas.sessions import SESSIONS
+from tests.conftest import utc
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
 TURNS_SCHEMA = T.StructType(

@@ -1,6 +1,5 @@
 import math
 
-from conftest import collected, utc
 from pyspark.sql import Row
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -15,6 +14,7 @@ from miner.ingest import (
 )
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import REASONS
+from tests.conftest import collected, utc
 
 T0 = utc(2026, 11, 30, 8, 0, 0)
 

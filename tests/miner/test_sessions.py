@@ -1,9 +1,8 @@
 import datetime as dt
 
-from conftest import collected, utc
-
 from miner.sessions import sessionize
 from schemas.turns import TURNS
+from tests.conftest import collected, utc
 
 BASE = utc(2026, 11, 30, 23, 50, 0)
 

@@ -72,6 +72,7 @@ def test_missing_or_broken_massive_files_are_named(tmp_path):
         loop.read_massive(tmp_path, "zz-ZZ")
 
 
+@pytest.mark.slow
 def test_a_mislabelled_batch_of_records_is_flagged_as_a_regression(shipped_en_us, encode):
     """The regression check the loop relies on. A batch of mined records in which one intent's phrasings are
     labelled as another (27 of 280 records) must be flagged; the same batch labelled right must not."""

@@ -6,12 +6,12 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import FIRST_DAY, utc
-from logs_factory import rephrase_day_rows, write_logs
 
 from pipeline.config import RunConfig
 from pipeline.runner import run_daily
 from pipeline.warehouse import published_path
+from tests.conftest import FIRST_DAY, utc
+from tests.logs_factory import rephrase_day_rows, write_logs
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +78,7 @@ def test_a_rerun_killed_mid_way_leaves_the_published_run_intact_and_a_new_rerun_
     import subprocess
     import sys
 
-    from conftest import published_content
+    from tests.conftest import published_content
 
     root = tmp_path / "runs"
     shutil.copytree(first_day_published[0], root)

@@ -20,13 +20,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from airflow_env import PROJECT
-from conftest import utc
-from logs_factory import rephrase_day_rows, row, write_logs
 
 from cli.main import main
 from schemas.quarantine import REASONS
 from simulation import simulate
+from tests.airflow_env import PROJECT
+from tests.conftest import utc
+from tests.logs_factory import rephrase_day_rows, row, write_logs
 
 pytestmark = pytest.mark.integration
 

@@ -1,12 +1,12 @@
 import pyarrow as pa
 import pytest
-from conftest import utc
-from logs_factory import row, write_logs
 
 from pipeline.errors import InputContractError
 from pipeline.io import check_input_files
 from pipeline.storage import list_data_files
 from schemas.interactions import INTERACTIONS
+from tests.conftest import utc
+from tests.logs_factory import row, write_logs
 
 T0 = utc(2026, 11, 30, 8)
 

@@ -3,14 +3,14 @@
 import json
 
 import pytest
-from conftest import utc
-from logs_factory import row, write_logs
 
 from pipeline.config import RunConfig
 from pipeline.errors import InputContractError
 from pipeline.plan import day_values, days_to_mine
 from pipeline.stages import ACCUMULATE, MINING_STAGES
 from pipeline.storage import data_files, input_fingerprint
+from tests.conftest import utc
+from tests.logs_factory import row, write_logs
 
 
 def write_day(logs, day, name="part-0.parquet", n=1):

@@ -5,10 +5,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import utc
-from logs_factory import row, write_logs
 
 from cli.main import main
+from tests.conftest import utc
+from tests.logs_factory import row, write_logs
 
 pytestmark = pytest.mark.integration
 
