@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from bench.measure import Measured, run_measured, shuffle_bytes_by_group, spark_env
+from pipeline.stages import INGEST, REPHRASES
 
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 DAY = dt.date(2026, 11, 30)
@@ -114,7 +115,7 @@ def measure_pipeline(work: Path, logs: Path, label: str, args: argparse.Namespac
     manifest = json.loads((out / "manifest.json").read_text())
     shuffle = shuffle_bytes_by_group(events)
     windows = _stage_windows(measured)
-    rows_in = manifest["stages"]["ingest"]["rows_in"]
+    rows_in = manifest["stages"][INGEST.name]["rows_in"]
     stages = {}
     for name, stage in manifest["stages"].items():
         start, end = windows.get(name, (0.0, measured.wall_s))
@@ -124,7 +125,7 @@ def measure_pipeline(work: Path, logs: Path, label: str, args: argparse.Namespac
             "peak_rss_bytes": measured.peak_between(start, end),
             "shuffle_bytes": shuffle.get(name, 0),
         }
-    rephrases = manifest["stages"]["rephrases"]
+    rephrases = manifest["stages"][REPHRASES.name]
     return {
         "rows_in": rows_in,
         "wall_s": round(measured.wall_s, 2),

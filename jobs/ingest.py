@@ -53,7 +53,7 @@ def _scrub_names(text: str) -> tuple[str, ...]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ingest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
     parser.add_argument("--logs", required=True, help="directory (or URI) of interaction-log Parquet files")
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--max-utterance-chars", type=int, default=MAX_UTTERANCE_CHARS)

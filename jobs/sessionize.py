@@ -23,7 +23,7 @@ STAGE = SESSIONIZE.name
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="sessionize", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--session-gap-seconds", type=float, default=SESSION_GAP_SECONDS)
     parser.add_argument("--max-session-turns", type=int, default=MAX_SESSION_TURNS)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.config import RunConfig
 from pipeline.errors import ValidationFailed
-from pipeline.stages import MINING_STAGES, SCHEDULED_STAGES, STAGES, VALIDATE, Stage, new_run_id, stats_path
+from pipeline.stages import INGEST, MINING_STAGES, SCHEDULED_STAGES, STAGES, VALIDATE, Stage, new_run_id, stats_path
 from pipeline.storage import read_json, write_json
 
 # What a user reads; the other datasets under OUT are the stages' working sets.
@@ -97,12 +97,12 @@ def run_pipeline(logs: str, out: str, config: RunConfig, master: str | None, log
         "logs": logs,
         "out": out,
         "config": config.as_dict(),
-        "input_fingerprint": stages["ingest"]["input_fingerprint"],
+        "input_fingerprint": stages[INGEST.name]["input_fingerprint"],
         "stages": stages,
         "outputs": {
             **{name: posixpath.join(out, name) for name in PUBLISHED_OUTPUTS},
             "dashboard": posixpath.join(out, "quality", "dashboard.html"),
-            "data docs": stages["validate"]["data_docs"],
+            "data docs": stages[VALIDATE.name]["data_docs"],
         },
     }
     write_json(posixpath.join(out, "manifest.json"), manifest)

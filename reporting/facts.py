@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from pipeline.stages import ACCUMULATE, AGGREGATE
+from pipeline.stages import ACCUMULATE, AGGREGATE, EMIT, INGEST, VALIDATE
 
 TOP_REWRITES = 10
 DASHBOARD = Path("quality") / "dashboard.html"
@@ -83,7 +83,7 @@ def load_nlu(run_dir: str | os.PathLike) -> dict | None:
 
 def training_by_locale(run_dir: str | os.PathLike, manifest: dict) -> dict[str, int]:
     """Training records per locale: from the emit stats, else by counting RUN/training/<locale>.jsonl lines."""
-    counts = stage(manifest, "emit").get("training_records_by_locale")
+    counts = stage(manifest, EMIT.name).get("training_records_by_locale")
     if isinstance(counts, dict):
         return counts_of(counts)
     counts = {}
@@ -161,7 +161,7 @@ def pairs_by_kind(manifest: dict) -> dict | None:
 
 
 def expectation_results(manifest: dict) -> list[dict] | None:
-    results = stage(manifest, "validate").get("results")
+    results = stage(manifest, VALIDATE.name).get("results")
     return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else None
 
 
@@ -180,7 +180,7 @@ def duration_s(manifest: dict) -> float | None:
 def run_summary(run_dir: str | os.PathLike) -> dict:
     """The headline numbers of one run, None where the run does not have them (what the index shows)."""
     manifest = load_manifest(run_dir)
-    ingest, emit = stage(manifest, "ingest"), stage(manifest, "emit")
+    ingest, emit = stage(manifest, INGEST.name), stage(manifest, EMIT.name)
     pairs = total(pairs_by_kind(manifest))
     rewrites = emit.get("rewrites", total(emit.get("rewrites_by_locale")))
     training = emit.get("training_records", total(emit.get("training_records_by_locale")))
@@ -194,7 +194,7 @@ def run_summary(run_dir: str | os.PathLike) -> dict:
         "training": training,
         "quarantine_share": ratio(ingest.get("quarantined"), ingest.get("rows_in")),
         "pass_rate": pass_rate(expectation_results(manifest)),
-        "passed": stage(manifest, "validate").get("passed"),
+        "passed": stage(manifest, VALIDATE.name).get("passed"),
         "duration_s": duration_s(manifest),
         "nlu": load_nlu(run_dir),
     }

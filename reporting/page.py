@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pipeline.stages import EMIT
 from reporting.charts import NA, esc, no_data
 from reporting.facts import (
     DASHBOARD,
@@ -179,7 +180,7 @@ def render_run(run_dir: str, previous_dir: str | None = None) -> str:
     rewrites = read_columns(Path(run_dir) / "rewrites", rewrite_columns)
     previous = read_columns(Path(previous_dir) / "rewrites", ("locale", "source")) if previous_dir else None
     previous_id = (load_manifest(previous_dir).get("run_id") or Path(previous_dir).name) if previous_dir else None
-    emit = stage(manifest, "emit")
+    emit = stage(manifest, EMIT.name)
     locales = ({str(x) for x in pairs["locale"]} | set(training_by_locale(run_dir, manifest))
                | set(emit.get("rewrites_by_locale") or {}))
     panels = [

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.stages import STAGE_ORDER
+from pipeline.stages import INGEST, STAGE_ORDER, VALIDATE
 from reporting.charts import (
     FAIL,
     KIND_COLORS,
@@ -94,12 +94,12 @@ def header(manifest: dict, run_dir: str | os.PathLike) -> str:
     return (
         '<header class="top"><div class="title"><p class="eyebrow">Rephrase miner · run dashboard</p>'
         f'<h1>{esc(run_id)}</h1><dl class="meta">{items}</dl></div>'
-        f'<div class="status">{badge(stage(manifest, "validate").get("passed"))}</div></header>'
+        f'<div class="status">{badge(stage(manifest, VALIDATE.name).get("passed"))}</div></header>'
     )
 
 
 def alerts(manifest: dict) -> str:
-    validate = stage(manifest, "validate")
+    validate = stage(manifest, VALIDATE.name)
     rows = [("fail", f"Critical: {item}") for item in validate.get("failed_critical") or []]
     rows += [("warn", f"Warning: {item}") for item in validate.get("warnings") or []]
     if not rows:
@@ -108,7 +108,7 @@ def alerts(manifest: dict) -> str:
 
 
 def kpis(manifest: dict, summary: dict) -> str:
-    ingest = stage(manifest, "ingest")
+    ingest = stage(manifest, INGEST.name)
     results = expectation_results(manifest)
     passed = f"{sum(1 for r in results if r.get('success') is True)} / {len(results)}" if results else NA
     share = f'{fmt_pct(summary["quarantine_share"], 2)} of rows' if summary["quarantine_share"] is not None else ""
@@ -291,7 +291,7 @@ def panel_nlu(run_dir: str | os.PathLike) -> str:
 
 
 def panel_quarantine(manifest: dict) -> str:
-    ingest = stage(manifest, "ingest")
+    ingest = stage(manifest, INGEST.name)
     reasons = ingest.get("quarantined_by_reason")
     if not isinstance(reasons, dict):
         return card("Quarantine reasons", no_data(NA), "no ingest stats in this run")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import posixpath
 
+from pipeline.stages import AGGREGATE, EMIT, INGEST, REPHRASES, SESSIONIZE, VALIDATE
+
 
 def format_summary(manifest: dict) -> str:
-    ingest, sessions = manifest["stages"]["ingest"], manifest["stages"]["sessionize"]
+    ingest, sessions = manifest["stages"][INGEST.name], manifest["stages"][SESSIONIZE.name]
 
     def line(label: str, count: int, note: str = "") -> str:
         return f"  {label:<28}{count:>10,}{'  ' + note if note else ''}"
@@ -24,15 +26,15 @@ def format_summary(manifest: dict) -> str:
             f"cut into parts of at most {manifest['config']['max_session_turns']})",
         )
     )
-    rephrases, emitted = manifest["stages"]["rephrases"], manifest["stages"]["emit"]
-    pairs = manifest["stages"]["aggregate"]["pairs_by_kind"]
+    rephrases, emitted = manifest["stages"][REPHRASES.name], manifest["stages"][EMIT.name]
+    pairs = manifest["stages"][AGGREGATE.name]["pairs_by_kind"]
     lines.append(line("rephrase candidates", rephrases["candidates"], f"{rephrases['likely_rephrases']:,} likely"))
     lines.append(line("pairs", sum(pairs.values()), ", ".join(f"{n:,} {kind}" for kind, n in sorted(pairs.items()))))
     lines.append(line("rewrites", emitted["rewrites"], _per_locale(emitted["rewrites_by_locale"])))
     lines.append(
         line("training records", emitted["training_records"], _per_locale(emitted["training_records_by_locale"]))
     )
-    validation = manifest["stages"]["validate"]
+    validation = manifest["stages"][VALIDATE.name]
     verdict = "passed" if validation["passed"] else "FAILED: " + "; ".join(validation["failed_critical"])
     warnings = len(validation["warnings"])
     lines.append(line("expectations", validation["expectations"], f"{verdict}, {warnings} warning(s)"))
