@@ -30,6 +30,22 @@ def spark():
     session.stop()
 
 
+@pytest.fixture
+def run(tmp_path) -> str:
+    """A finished run's folder, as the dashboards read it (tests/runs_factory.py); tests/simulation has its own."""
+    from tests.runs_factory import latest_run
+
+    return latest_run(tmp_path)
+
+
+@pytest.fixture
+def previous(tmp_path) -> str:
+    """The run before `run`."""
+    from tests.runs_factory import earlier_run
+
+    return earlier_run(tmp_path)
+
+
 def utc(*parts: int) -> dt.datetime:
     """A UTC timestamp for hand-written rows: utc(2026, 11, 30, 23, 59, 30)."""
     return dt.datetime(*parts, tzinfo=dt.timezone.utc)

@@ -9,17 +9,6 @@ import pytest
 
 from cli.main import main
 from reporting.page import write_dashboard
-from tests.runs_factory import earlier_run, latest_run
-
-
-@pytest.fixture
-def run(tmp_path) -> str:
-    return latest_run(tmp_path)
-
-
-@pytest.fixture
-def previous(tmp_path) -> str:
-    return earlier_run(tmp_path)
 
 
 def test_cli_writes_dashboards_and_index(tmp_path, run, previous):

@@ -19,23 +19,11 @@ from tests.runs_factory import (
     NLU_PANEL,
     SCRIPT,
     SCRIPT_ESCAPED,
-    earlier_run,
-    latest_run,
     make_run,
     manifest,
     section,
     write_nlu,
 )
-
-
-@pytest.fixture
-def run(tmp_path) -> str:
-    return latest_run(tmp_path)
-
-
-@pytest.fixture
-def previous(tmp_path) -> str:
-    return earlier_run(tmp_path)
 
 
 def test_hostile_text_is_escaped_everywhere(run):

@@ -19,9 +19,7 @@ from tests.runs_factory import (
     NLU_PANEL,
     SCRIPT,
     SCRIPT_ESCAPED,
-    earlier_run,
     full_stages,
-    latest_run,
     locale_block,
     make_run,
     manifest,
@@ -29,16 +27,6 @@ from tests.runs_factory import (
     section,
     write_nlu,
 )
-
-
-@pytest.fixture
-def run(tmp_path) -> str:
-    return latest_run(tmp_path)
-
-
-@pytest.fixture
-def previous(tmp_path) -> str:
-    return earlier_run(tmp_path)
 
 
 def test_hostile_locale_and_intent_in_nlu_json_are_escaped(run):
