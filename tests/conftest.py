@@ -46,6 +46,14 @@ def previous(tmp_path) -> str:
     return earlier_run(tmp_path)
 
 
+def argument_error(parse_args, argv: list[str], capsys) -> str:
+    """What a stage's parse_args prints when it rejects argv: argparse's usage error, with exit status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
 def utc(*parts: int) -> dt.datetime:
     """A UTC timestamp for hand-written rows: utc(2026, 11, 30, 23, 59, 30)."""
     return dt.datetime(*parts, tzinfo=dt.timezone.utc)

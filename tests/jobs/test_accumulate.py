@@ -16,6 +16,7 @@ from pipeline.warehouse import current_pointer, day_dir
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.state import LABEL_STATE, PAIR_STATE
+from tests.conftest import argument_error
 
 WAKE, ALARM, JAZZ = "wake me at seven", "set an alarm for seven", "play jazz"
 SEVEN = [Row(name="time", value="seven")]
@@ -65,10 +66,8 @@ def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings():
     ids=["zero-decay", "growth", "negative-decay", "late-days-in-words"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        accumulate.parse_args(["--root", "R", "--ds", "2026-11-30", "--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"accumulate: error: {message}" in capsys.readouterr().err
+    error = argument_error(accumulate.parse_args, ["--root", "R", "--ds", "2026-11-30", "--out", "O", *argv], capsys)
+    assert f"accumulate: error: {message}" in error
 
 
 def test_base_day_is_the_newest_published_day_outside_the_late_window(tmp_path):

@@ -14,6 +14,7 @@ from pipeline.stages import AGGREGATE, stats_path
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
+from tests.conftest import argument_error
 from tests.jobs.mined_day import ALARM, SHORT_ALARM, STAGE_INPUTS, WAKE, stage_out
 
 
@@ -53,10 +54,7 @@ def test_parse_args_intent_prior_is_a_boolean_in_any_case(text, expected):
     ids=["not-a-boolean", "a-number-is-not-a-boolean", "floor-in-words"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        aggregate.parse_args(["--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"aggregate: error: {message}" in capsys.readouterr().err
+    assert f"aggregate: error: {message}" in argument_error(aggregate.parse_args, ["--out", "O", *argv], capsys)
 
 
 @pytest.mark.parametrize("intent_prior", [True, False])

@@ -13,6 +13,7 @@ from pipeline.stages import EMIT, stats_path
 from schemas.labels import LABELS
 from schemas.outputs import REWRITES, TRAINING
 from schemas.pairs import PAIRS
+from tests.conftest import argument_error
 
 WAKE, ALARM, SHORT_ALARM = "wake me at seven", "set an alarm for seven", "alarm for seven"
 WECK, WECKER = "weck mich um sieben", "stell einen wecker auf sieben"
@@ -78,10 +79,8 @@ def test_parse_args():
 
 
 def test_parse_args_requires_a_run_id(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        emit.parse_args(["--out", "OUT"])
-    assert exit_info.value.code == 2
-    assert "emit: error: the following arguments are required: --run-id" in capsys.readouterr().err
+    error = argument_error(emit.parse_args, ["--out", "OUT"], capsys)
+    assert "emit: error: the following arguments are required: --run-id" in error
 
 
 def test_parse_args_rejects_an_unknown_argument(capsys):

@@ -17,7 +17,7 @@ from pipeline.stages import INGEST, stats_path
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
 from schemas.turns import TURNS
-from tests.conftest import collected, utc
+from tests.conftest import argument_error, collected, utc
 from tests.logs_factory import SEVEN, row, write_logs
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
@@ -77,10 +77,8 @@ def test_parse_args_scrub_pii_in_pattern_order_and_empty_for_none():
     ids=["unknown-pii-pattern", "not-a-number"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        ingest.parse_args(["--logs", "L", "--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"ingest: error: {message}" in capsys.readouterr().err
+    error = argument_error(ingest.parse_args, ["--logs", "L", "--out", "O", *argv], capsys)
+    assert f"ingest: error: {message}" in error
 
 
 def test_parse_args_requires_logs(capsys):

@@ -14,6 +14,7 @@ from pipeline.stages import REPHRASES, stats_path
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
 from schemas.texts import EMBEDDINGS, TEXTS
+from tests.conftest import argument_error
 from tests.jobs.mined_day import ALARM, JAZZ, SHORT_ALARM, WAKE, stage_out
 
 REPHRASE = (WAKE, ALARM, 1, 6.0, True, True, 1.0, True)
@@ -64,10 +65,7 @@ def test_parse_args_defaults():
     ids=["turns-in-words", "window-with-unit", "empty-floor"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        rephrases.parse_args(["--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"rephrases: error: {message}" in capsys.readouterr().err
+    assert f"rephrases: error: {message}" in argument_error(rephrases.parse_args, ["--out", "O", *argv], capsys)
 
 
 def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings():

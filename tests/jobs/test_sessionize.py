@@ -12,7 +12,7 @@ from pipeline.io import read_dataset, write_dataset
 from pipeline.stages import SESSIONIZE, stats_path
 from schemas.sessions import SESSIONS
 from schemas.turns import TURNS
-from tests.conftest import collected, utc
+from tests.conftest import argument_error, collected, utc
 
 T0 = utc(2026, 11, 30, 23, 59, 0)
 
@@ -80,10 +80,7 @@ def test_parse_args_values():
     ids=["fractional-turns", "not-a-number"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        sessionize.parse_args(["--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"sessionize: error: {message}" in capsys.readouterr().err
+    assert f"sessionize: error: {message}" in argument_error(sessionize.parse_args, ["--out", "O", *argv], capsys)
 
 
 def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings():

@@ -13,6 +13,7 @@ from pipeline.io import read_dataset
 from pipeline.stages import VARIANTS, stats_path
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
+from tests.conftest import argument_error
 from tests.jobs.mined_day import ALARM, JAZZ, SHORT_ALARM, WAKE, stage_out
 
 
@@ -41,10 +42,7 @@ def test_parse_args_defaults():
     ids=["fractional-floor", "not-a-number"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        variants.parse_args(["--out", "O", *argv])
-    assert exit_info.value.code == 2
-    assert f"variants: error: {message}" in capsys.readouterr().err
+    assert f"variants: error: {message}" in argument_error(variants.parse_args, ["--out", "O", *argv], capsys)
 
 
 def test_parse_args_requires_out(capsys):
