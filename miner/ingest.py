@@ -19,7 +19,7 @@ _NULL_DEVICE = "\u0000no-device"
 
 def quarantine_reason(max_utterance_chars: int = MAX_UTTERANCE_CHARS) -> Column:
     """The first contract rule a row breaks, or null. The order is the order of `QUARANTINE`'s reasons."""
-    utterance = F.col("utterance")
+    utterance, rewritten = F.col("utterance"), F.col("rewritten_utterance")
     confidence = F.col("nlu_confidence")
     broken_by_reason = {
         "null_event_id": F.col("event_id").isNull(),
@@ -33,6 +33,9 @@ def quarantine_reason(max_utterance_chars: int = MAX_UTTERANCE_CHARS) -> Column:
         "utterance_too_long": F.length(utterance) > F.lit(max_utterance_chars),
         # Stops at the first printable character, instead of rewriting every utterance.
         "no_printable_text": ~utterance.rlike(_PRINTING),
+        # A served rewrite is what the NLU read: the same rules hold for it, null meaning none was served.
+        "malformed_rewrite": rewritten.isNotNull()
+        & ((F.length(rewritten) > F.lit(max_utterance_chars)) | ~rewritten.rlike(_PRINTING)),
         "confidence_out_of_range": confidence.isNotNull()
         & (F.isnan(confidence) | (confidence < 0) | (confidence > 1)),
         "malformed_slots": F.coalesce(

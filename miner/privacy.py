@@ -60,7 +60,7 @@ def scrubbed(text: Column, names: Sequence[str] = SCRUB_PII) -> Column:
 
 
 def scrub_pii(interactions_df: DataFrame, names: Sequence[str] = SCRUB_PII) -> DataFrame:
-    """Scrub `utterance` and every slot value; all other columns are left as they are."""
+    """Scrub `utterance`, `rewritten_utterance` and every slot value; all other columns are left as they are."""
     if not check_scrub_names(names):
         return interactions_df
     # A lambda per slot is interpreted, not compiled: only the slot lists that may hold PII pay for it.
@@ -68,7 +68,13 @@ def scrub_pii(interactions_df: DataFrame, names: Sequence[str] = SCRUB_PII) -> D
     slots = F.when(
         may_hold_pii, F.transform("slots", lambda slot: slot.withField("value", scrubbed(slot["value"], names)))
     ).otherwise(F.col("slots"))
-    return interactions_df.withColumns({"utterance": scrubbed(F.col("utterance"), names), "slots": slots})
+    return interactions_df.withColumns(
+        {
+            "utterance": scrubbed(F.col("utterance"), names),
+            "rewritten_utterance": scrubbed(F.col("rewritten_utterance"), names),
+            "slots": slots,
+        }
+    )
 
 
 def is_scrubbed(text: Column) -> Column:

@@ -16,6 +16,8 @@ class Column:
     type: ColumnType
     nullable: bool
     doc: str
+    # An optional column may be missing from a file (older producers): it is then read as nulls.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,15 @@ class Contract:
     def problems_with(self, file_schema: pa.Schema) -> list[SchemaProblem]:
         """What stops a file with this Arrow schema from being read under the contract.
 
-        Extra columns are allowed (and ignored); nullability is checked per row, not per file, because
+        Extra columns are allowed (and ignored), optional columns may be missing; nullability is checked per row, not per file, because
         producers rarely declare it.
         """
         problems = []
         for column in self.columns:
             index = file_schema.get_field_index(column.name)
             if index < 0:
+                if column.optional:
+                    continue
                 problems.append(SchemaProblem(column.name, f"missing (expected {column.type.label})"))
                 continue
             found = file_schema.field(index).type
@@ -78,5 +82,8 @@ class Contract:
             "|---|---|---|---|",
         ]
         for c in self.columns:
-            lines.append(f"| {c.name} | {c.type.label} | {'yes' if c.nullable else 'no'} | {c.doc} |")
+            nullable = "yes" if c.nullable else "no"
+            if c.optional:
+                nullable += " (optional column: may be missing from a file)"
+            lines.append(f"| {c.name} | {c.type.label} | {nullable} | {c.doc} |")
         return "\n".join(lines) + "\n"

@@ -11,7 +11,8 @@ INTERACTIONS = Contract(
     doc=(
         "A directory of Parquet files, any layout (Hive-style `date=YYYY-MM-DD/` folders allowed), one row "
         "per turn. Extra columns are ignored. A missing column or a column of another type fails the run "
-        "with the file and column named. Rows that break the contract are quarantined with a reason."
+        "with the file and column named, except an optional column, which a file may lack (read as nulls). Rows "
+        "that break the contract are quarantined with a reason."
     ),
     columns=(
         Column("event_id", STRING, False, "id of the turn; the same event may be delivered more than once"),
@@ -27,5 +28,12 @@ INTERACTIONS = Contract(
         ),
         Column("nlu_confidence", FLOAT32, True, "0..1"),
         Column("status", STRING, False, "outcome of the turn: " + ", ".join(STATUSES)),
+        Column(
+            "rewritten_utterance", STRING, True,
+            "what the NLU read instead of `utterance` when a runtime rewriter served a rewrite (the rewrite "
+            "table's `target`); null when none was served. `intent`, `slots`, `nlu_confidence` and `status` are "
+            "the outcome of the rewritten text",
+            optional=True,
+        ),
     ),
 )

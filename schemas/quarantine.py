@@ -16,6 +16,9 @@ REASONS = {
     "malformed_locale": "locale is not a BCP-47 tag of the form ll[-Scrp][-RR|-999]",
     "utterance_too_long": "utterance longer than the configured limit (max_utterance_chars)",
     "no_printable_text": "utterance is empty, whitespace or control characters only",
+    "malformed_rewrite": (
+        "rewritten_utterance is empty, whitespace or control characters only, or longer than max_utterance_chars"
+    ),
     "confidence_out_of_range": "nlu_confidence is NaN or outside 0..1",
     "malformed_slots": "a slot has a null name or a null value",
 }

@@ -66,6 +66,10 @@ TRUTH = Contract(
             "for malformed rows, which contract rule the row breaks (`simulation.defects.MALFORMED_KINDS`); "
             "null otherwise",
         ),
+        Column(
+            "rewritten_utterance", STRING, True,
+            "what the runtime rewriter sent to the NLU instead of the utterance, as in the log; null when none",
+        ),
         Column("deliveries", INT32, False, "how many times the row was written to the log (2: a duplicate delivery)"),
     ),
 )

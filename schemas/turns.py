@@ -1,11 +1,16 @@
 """Valid, de-duplicated, pseudonymized turns: the output of `jobs/ingest.py`."""
 
+import dataclasses
+
 from schemas.contract import Column, Contract
 from schemas.interactions import INTERACTIONS
 from schemas.types import INT32, STRING
 
-_PASSED_THROUGH = ("event_id", "ts", "utterance", "intent", "slots", "nlu_confidence", "status")
-_by_name = {c.name: c for c in INTERACTIONS.columns}
+_PASSED_THROUGH = (
+    "event_id", "ts", "utterance", "intent", "slots", "nlu_confidence", "status", "rewritten_utterance",
+)
+# Every turn has every column: an input column that is optional is null here when a file lacked it.
+_by_name = {c.name: dataclasses.replace(c, optional=False) for c in INTERACTIONS.columns}
 
 TURNS = Contract(
     name="turns",

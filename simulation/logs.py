@@ -65,6 +65,7 @@ def assemble(
     read_slots = pa.concat_arrays([world.phrasing_read_slots.array, read_slots])
     gold_slots = pa.concat_arrays([world.phrasing_slots.array, pa.array(surfaces.slots, SLOTS_TYPE)])
     utterance = texts.take(by_text)
+    served = world.phrasing_served.array.take(rows.phrasing)
     status_codes = world.phrasing_status.values[rows.phrasing]
     status_codes[surfaces.interrupted] = STATUS_CODES["interrupted"]
     log = pa.RecordBatch.from_arrays(
@@ -79,6 +80,7 @@ def assemble(
             read_slots.take(by_text),
             pa.array(world.phrasing_confidence.values[rows.phrasing]),
             pa.array(STATUSES, pa.string()).take(status_codes),
+            served,
         ],
         schema=LOG_SCHEMA,
     )
@@ -101,6 +103,7 @@ def assemble(
             pa.array(rows.attempt.astype(np.int32), mask=rows.attempt == 0),
             pa.array(SURFACES, pa.string()).take(surfaces.codes),
             pa.nulls(n, pa.string()),
+            served,
         ],
         schema=TRUTH_BEFORE_DELIVERIES,
     )

@@ -150,22 +150,25 @@ def write_simulation(
     worlds: dict[str, LocaleWorld] | None = None,
     readers: Mapping[str, IntentReader] | None = None,
     traffic_seed: int | None = None,
+    rewrites: Mapping[str, Mapping[str, str]] | None = None,
     log=functools.partial(print, flush=True),
 ) -> BatchStats:
     """Simulate `users` per locale of `seed_records` on `day` into OUT/logs and OUT/truth.parquet.
 
     `readers` (locale -> a trained intent classifier) replace the simulated NLU of their locales;
-    `traffic_seed` draws other users in the same world (see `simulation.world.LocaleWorld`).
+    `traffic_seed` draws other users in the same world (see `simulation.world.LocaleWorld`); `rewrites`
+    (locale -> normalized source -> target) put a runtime rewriter in front of the NLU of their locales.
     """
     clock = time.monotonic()
     worlds = {} if worlds is None else worlds
-    world_options = {"readers": dict(readers or {}), "traffic_seed": traffic_seed}
+    world_options = {"readers": dict(readers or {}), "traffic_seed": traffic_seed, "rewrites": dict(rewrites or {})}
     specs = plan_batches(list(seed_records), users, config)
     workers = _worker_count(workers, len(specs))
     log(
         f"simulating {users:,} users per locale in {' '.join(seed_records)} on {day} (seed {seed}), "
         f"{len(specs)} batches, {workers} worker{'s' if workers > 1 else ''}"
         + (f", NLU: trained model for {' '.join(world_options['readers'])}" if readers else "")
+        + (f", {sum(map(len, world_options['rewrites'].values())):,} rewrites served" if rewrites else "")
     )
     totals = BatchStats()
     progress = _Progress(clock, len(specs), log)
@@ -240,7 +243,7 @@ def _world(
 ) -> LocaleWorld:
     return LocaleWorld(
         locale, seed_records[locale], seed, config, reader=world_options["readers"].get(locale),
-        traffic_seed=world_options["traffic_seed"],
+        traffic_seed=world_options["traffic_seed"], rewrites=world_options["rewrites"].get(locale),
     )
 
 

@@ -14,6 +14,9 @@
 * With a ``reader`` (a trained intent classifier, see ``LocaleWorld``) the NLU is that model instead: a
   phrasing is misread exactly when the model predicts another intent than the goal's, and the wrong intent
   is the model's; the kind of failure and the confidence still come from the phrasing's hash.
+* With ``rewrites`` (a published rewrite table: normalized source -> target) a runtime rewriter stands in
+  front of the NLU, as in production: a phrasing whose normalized text (``miner.text.normalize``) is a
+  source is read as its target, and the log records the target in ``rewritten_utterance``.
 
 What users do with the world is `simulation.users`; how their words get noisy, `simulation.surfaces`.
 """
@@ -31,7 +34,7 @@ import pyarrow as pa
 import regex
 
 from miner.massive import parse_annot_spans
-from miner.text import is_unsegmented
+from miner.text import is_unsegmented, normalize
 from simulation.arrays import Growable, GrowableArrow
 from simulation.config import SimulationConfig
 from simulation.draws import SegmentedZipf, derive_seed, hash_uniform, hash_uniforms, pick_weighted
@@ -130,6 +133,7 @@ class Phrasing:
     carrier: int  # -1 for stop words
     read: NluRead
     hostile: bool
+    served: str | None = None  # what the runtime rewriter sent to the NLU instead of ``text``
 
 
 class IntentReader(Protocol):
@@ -143,7 +147,8 @@ class LocaleWorld:
 
     With a ``reader`` (a trained intent classifier), a phrasing is misread exactly when the reader predicts
     another intent than the goal's, and the wrong intent is the reader's; the kind of failure (friction,
-    silent, barge-in, cancel) and the confidence still come from the phrasing's hash. ``traffic_seed``
+    silent, barge-in, cancel) and the confidence still come from the phrasing's hash. With ``rewrites``
+    (normalized source -> target), a phrasing that is a source is read as its target. ``traffic_seed``
     (default: ``seed``) draws the users: another one gives another day of traffic in the same world.
 
     Goals and phrasings are numbered as they are first needed; numpy arrays indexed by those numbers
@@ -155,6 +160,7 @@ class LocaleWorld:
     def __init__(
         self, locale: str, records: Sequence[Mapping[str, str]], seed: int, config: SimulationConfig,
         reader: IntentReader | None = None, traffic_seed: int | None = None,
+        rewrites: Mapping[str, str] | None = None,
     ):
         if not records:
             raise ValueError(f"no seed records for locale {locale}")
@@ -163,6 +169,7 @@ class LocaleWorld:
         self.traffic_seed = seed if traffic_seed is None else traffic_seed
         self.config = config
         self.reader = reader
+        self.rewrites = dict(rewrites or {})
         self.carriers = [_carrier(i, record) for i, record in enumerate(records)]
         sample = "".join(text for carrier in self.carriers[:500] for text, _ in carrier.pieces)
         self.trailing_punctuation = _trailing_punctuation(sample)  # by the locale's writing system
@@ -194,6 +201,7 @@ class LocaleWorld:
         self.phrasing_outcome, self.phrasing_hostile, self.phrasing_status = Growable(), Growable(), Growable()
         self.phrasing_confidence = Growable(np.float32)
         self.phrasing_text, self.phrasing_intent = GrowableArrow(pa.string()), GrowableArrow(pa.string())
+        self.phrasing_served = GrowableArrow(pa.string())
         self.phrasing_slots, self.phrasing_read_slots = GrowableArrow(SLOTS_TYPE), GrowableArrow(SLOTS_TYPE)
         self._reads: dict[tuple[str, str], NluRead] = {}
         self._predicted_intents: dict[str, str] = {}  # normalized phrasing -> the reader's intent
@@ -297,10 +305,8 @@ class LocaleWorld:
         ids = np.fromiter((known.get(k, NONE) for k in keys.tolist()), dtype=np.int64, count=len(keys))
         missing = np.flatnonzero(ids == NONE).tolist()
         if self.reader is not None and missing:  # one model call for all new phrasings, not one per text
-            self._predict_intents(
-                "".join(p for p, _ in _fill(self.carriers[int(carriers[i])].pieces, self.goals[int(goals[i])].values))
-                for i in missing
-            )
+            filled = (_fill(self.carriers[int(carriers[i])].pieces, self.goals[int(goals[i])].values) for i in missing)
+            self._predict_intents(self.served_text("".join(p for p, _ in pieces)) for pieces in filled)
         for position in missing:
             ids[position] = self._phrasing_id(int(goals[position]), int(carriers[position]), int(keys[position]))
         return ids
@@ -311,8 +317,11 @@ class LocaleWorld:
         goal = self.goals[goal_index]
         pieces = _fill(self.carriers[carrier_index].pieces, goal.values)
         text = "".join(p for p, _ in pieces)
-        read = self.read(text, goal)
-        phrasing = Phrasing(pieces, text, slots_of(pieces), carrier_index, read, hostile=False)
+        served = self.served_text(text)
+        read = self.read(served, goal)
+        phrasing = Phrasing(
+            pieces, text, slots_of(pieces), carrier_index, read, hostile=False, served=None if served == text else served
+        )
         self._phrasing_by_key[key] = self._add_phrasing(phrasing, OUTCOMES.index(read.outcome))
         return self._phrasing_by_key[key]
 
@@ -324,6 +333,7 @@ class LocaleWorld:
         self.phrasing_status.append(STATUS_CODES[read.status])
         self.phrasing_confidence.append(read.confidence)
         self.phrasing_text.append(phrasing.text)
+        self.phrasing_served.append(phrasing.served)
         self.phrasing_intent.append(read.intent)
         self.phrasing_slots.append(phrasing.slots)
         self.phrasing_read_slots.append(read.slots_of(phrasing.slots))
@@ -333,6 +343,13 @@ class LocaleWorld:
         new = list(dict.fromkeys(t for t in map(normalize_phrasing, texts) if t not in self._predicted_intents))
         if new:
             self._predicted_intents.update(zip(new, self.reader.predict(new), strict=True))
+
+    def served_text(self, text: str) -> str:
+        """What the NLU is sent for ``text``: the rewrite table's target when its normalized text is a source
+        (an exact lookup, as a runtime does), else the text itself."""
+        if not self.rewrites:
+            return text
+        return self.rewrites.get(normalize(text), text)
 
     def read(self, text: str, goal: Goal) -> NluRead:
         """The NLU: a pure function of (seed, locale, normalized text), and of the reader if there is one,

@@ -37,8 +37,9 @@ def key(salt, *values):
 LOG_ROWS = [
     # a failure with every optional column null
     row("e1", "account-1", at(0), "Wake me at seven", status="error", intent=None, slots=None, nlu_confidence=None),
-    row("e2", "account-1", at(6), "set an alarm for seven", slots=SEVEN),
-    row("e2", "account-1", at(6), "set an alarm for seven", slots=SEVEN),  # delivered twice
+    # served a rewrite by the runtime, and delivered twice
+    row("e2", "account-1", at(6), "set an alarm for seven", slots=SEVEN, rewritten_utterance="set alarm for seven"),
+    row("e2", "account-1", at(6), "set an alarm for seven", slots=SEVEN, rewritten_utterance="set alarm for seven"),
     # a phone number, a locale in odd case and no device
     row("e3", "account-2", at(60), "ruf 0151 2345 6789 an", locale="DE-de", device_id=None, intent="calling_call"),
     row("q1", "account-3", at(70), "hi", status="succes"),
@@ -114,19 +115,19 @@ def test_run_writes_turns_quarantine_and_stats_accounting_for_every_row(spark, l
         {
             "event_id": "e1", "user_key": key("pepper", "account-1"), "device_key": key("pepper", "account-1", "d1"),
             "ts": collected(at(0)), "locale": "en-US", "utterance": "Wake me at seven", "intent": None, "slots": None,
-            "nlu_confidence": None, "status": "error", "deliveries": 1,
+            "nlu_confidence": None, "status": "error", "rewritten_utterance": None, "deliveries": 1,
         },
         {
             "event_id": "e2", "user_key": key("pepper", "account-1"), "device_key": key("pepper", "account-1", "d1"),
             "ts": collected(at(6)), "locale": "en-US", "utterance": "set an alarm for seven", "intent": "alarm_set",
             "slots": [Row(name="time", value="seven")], "nlu_confidence": NINETY_PERCENT, "status": "success",
-            "deliveries": 2,
+            "rewritten_utterance": "set alarm for seven", "deliveries": 2,
         },
         {
             "event_id": "e3", "user_key": key("pepper", "account-2"),
             "device_key": key("pepper", "account-2", NO_DEVICE), "ts": collected(at(60)), "locale": "de-DE",
             "utterance": "ruf <phone> an", "intent": "calling_call", "slots": [], "nlu_confidence": NINETY_PERCENT,
-            "status": "success", "deliveries": 1,
+            "status": "success", "rewritten_utterance": None, "deliveries": 1,
         },
     ]
 
@@ -158,6 +159,21 @@ def test_run_with_scrubbing_off_and_the_default_limit_keeps_the_text_as_said(spa
     assert sorted(turns) == ["e1", "e2", "e3", "q3"]
     assert turns["e3"]["utterance"] == "ruf 0151 2345 6789 an"
     assert turns["e1"]["user_key"] == key("", "account-1")  # no salt set: the hash of the id alone
+
+
+def test_logs_without_the_optional_rewrite_column_stay_valid(spark, tmp_path):
+    import pyarrow as pa
+
+    schema = pa.schema([f for f in INTERACTIONS.arrow_schema if f.name != "rewritten_utterance"])
+    rows = [{k: v for k, v in r.items() if k != "rewritten_utterance"} for r in LOG_ROWS[:2]]
+    older = write_logs(tmp_path / "logs" / "part-0.parquet", rows, schema)
+    newer = write_logs(tmp_path / "logs" / "part-1.parquet", [row("e9", "account-9", at(9), "play jazz")])
+    out = tmp_path / "out"
+    stats = ingest.run(spark, ingest.parse_args(["--logs", str(older.parent), "--out", str(out)]))
+    assert (stats["rows_in"], stats["quarantined"], stats["turns"]) == (3, 0, 3)
+    turns = read_dataset(spark, str(out / "turns"), TURNS).select("event_id", "rewritten_utterance").collect()
+    assert sorted(map(tuple, turns)) == [("e1", None), ("e2", None), ("e9", None)]
+    assert newer.exists()
 
 
 def test_a_file_that_breaks_the_contract_is_named_and_nothing_is_written(spark, tmp_path):

@@ -31,6 +31,7 @@ def interaction(event_id="e1", **overrides):
         "slots": [Row(name="time", value="seven")],
         "nlu_confidence": 0.9,
         "status": "success",
+        "rewritten_utterance": None,
     }
     row.update(overrides)
     return row
@@ -65,6 +66,9 @@ def test_each_broken_rule_gets_its_reason_and_valid_rows_none(spark):
         interaction("conf-high", nlu_confidence=1.5),
         interaction("conf-nan", nlu_confidence=math.nan),
         interaction("slot-null", slots=[Row(name="time", value=None)]),
+        interaction("ok-rewritten", rewritten_utterance="set an alarm for 7"),
+        interaction("blank-rewrite", rewritten_utterance=" \u200b"),
+        interaction("long-rewrite", rewritten_utterance="a" * 21),
         interaction(None, user_id=None, status="nope"),
     ]
     reasons = {
@@ -91,6 +95,9 @@ def test_each_broken_rule_gets_its_reason_and_valid_rows_none(spark):
         ("conf-high", "confidence_out_of_range"),
         ("conf-nan", "confidence_out_of_range"),
         ("slot-null", "malformed_slots"),
+        ("ok-rewritten", None),
+        ("blank-rewrite", "malformed_rewrite"),
+        ("long-rewrite", "malformed_rewrite"),
     }
     assert {reason for _, reason in reasons} - {None} == set(REASONS)
 

@@ -59,27 +59,30 @@ def test_only_the_configured_patterns_run(spark):
         check_scrub_names(["email", "ssn"])
 
 
-def test_scrub_pii_rewrites_utterance_and_slot_values_only(spark):
+def test_scrub_pii_rewrites_utterance_served_rewrite_and_slot_values_only(spark):
     schema = T.StructType([
         T.StructField("event_id", T.StringType()),
         T.StructField("utterance", T.StringType()),
         T.StructField("slots", T.ArrayType(T.StructType([
             T.StructField("name", T.StringType()), T.StructField("value", T.StringType()),
         ]))),
+        T.StructField("rewritten_utterance", T.StringType()),
     ])
     rows = [
-        ("e1", "text 555 123 4567 to bob", [Row(name="phone_number", value="555 123 4567"), Row(name="person", value="bob")]),
-        ("e2", "play jazz", None),
-        ("e3", None, [Row(name="email", value=None)]),
-        ("12345678", "hi", []),  # an id that looks like a number is not text: left alone
+        ("e1", "text 555 123 4567 to bob", [Row(name="phone_number", value="555 123 4567"), Row(name="person", value="bob")],
+         "send a text to 555 123 4567"),
+        ("e2", "play jazz", None, None),
+        ("e3", None, [Row(name="email", value=None)], None),
+        ("12345678", "hi", [], "hello"),  # an id that looks like a number is not text: left alone
     ]
     got = [r.asDict(recursive=True) for r in scrub_pii(spark.createDataFrame(rows, schema)).orderBy("event_id").collect()]
     assert got == [
-        {"event_id": "12345678", "utterance": "hi", "slots": []},
+        {"event_id": "12345678", "utterance": "hi", "slots": [], "rewritten_utterance": "hello"},
         {"event_id": "e1", "utterance": "text <phone> to bob",
-         "slots": [{"name": "phone_number", "value": "<phone>"}, {"name": "person", "value": "bob"}]},
-        {"event_id": "e2", "utterance": "play jazz", "slots": None},
-        {"event_id": "e3", "utterance": None, "slots": [{"name": "email", "value": None}]},
+         "slots": [{"name": "phone_number", "value": "<phone>"}, {"name": "person", "value": "bob"}],
+         "rewritten_utterance": "send a text to <phone>"},
+        {"event_id": "e2", "utterance": "play jazz", "slots": None, "rewritten_utterance": None},
+        {"event_id": "e3", "utterance": None, "slots": [{"name": "email", "value": None}], "rewritten_utterance": None},
     ]
 
 

@@ -18,6 +18,7 @@ def test_interactions_contract_yields_the_documented_arrow_schema():
             pa.field("slots", pa.list_(slot), nullable=True),
             pa.field("nlu_confidence", pa.float32(), nullable=True),
             pa.field("status", pa.string(), nullable=False),
+            pa.field("rewritten_utterance", pa.string(), nullable=True),
         ]
     )
 
@@ -71,6 +72,19 @@ def test_missing_and_mistyped_columns_are_each_named():
         "column 'nlu_confidence': has type double, expected float32",
         "column 'status': missing (expected string)",
     ]
+
+
+def test_an_optional_column_may_be_missing_but_not_mistyped():
+    without = INTERACTIONS.arrow_schema.remove(INTERACTIONS.arrow_schema.get_field_index("rewritten_utterance"))
+    assert INTERACTIONS.problems_with(without) == []
+    mistyped = without.append(pa.field("rewritten_utterance", pa.int64()))
+    assert [str(p) for p in INTERACTIONS.problems_with(mistyped)] == [
+        "column 'rewritten_utterance': has type int64, expected string"
+    ]
+    assert "| rewritten_utterance | string | yes (optional column: may be missing from a file) |" in (
+        INTERACTIONS.markdown()
+    )
+    assert "optional" not in TURNS.markdown()
 
 
 def test_slots_must_be_name_value_structs():

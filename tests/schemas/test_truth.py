@@ -23,6 +23,7 @@ DECLARED = [
     ("attempt", pa.int32(), True),
     ("surface", pa.string(), True),
     ("defect", pa.string(), True),
+    ("rewritten_utterance", pa.string(), True),
     ("deliveries", pa.int32(), False),
 ]
 
