@@ -225,7 +225,7 @@ def session_turn(session, index, seconds, utterance, status, intent=None, user="
     ts = T0 + dt.timedelta(seconds=seconds)
     return (
         session, 0, index, None, runaway, f"{session}-{index}", user, "dev", ts, "en-US", utterance, intent, None,
-        0.9, status, 1,
+        0.9, status, None, 1,
     )
 
 

@@ -20,7 +20,7 @@ T0 = utc(2026, 11, 30, 23, 59, 0)
 def turn(event_id, seconds, user="user-a", locale="en-US", utterance="wake me at seven", intent="alarm_set",
          confidence=0.9):
     return (event_id, user, "device-1", T0 + dt.timedelta(seconds=seconds), locale, utterance, intent, [], confidence,
-            "success", 1)
+            "success", None, 1)
 
 
 TURN_ROWS = [

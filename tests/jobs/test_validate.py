@@ -70,7 +70,7 @@ def test_a_clean_run_passes_and_a_corrupted_one_is_blocked_from_publishing(spark
 
 def turn(event_id, intent, locale="en-US"):
     return (event_id, "user-key", "device-key", utc(2026, 11, 30, 9), locale, "wake me at seven", intent, [], 0.9,
-            "success", 1)
+            "success", None, 1)
 
 
 def quarantined(event_id):

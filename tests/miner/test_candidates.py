@@ -31,7 +31,7 @@ def turn(session, index, seconds, text, status="success", intent="alarm_set", co
          runaway=False, user="u1", device="d1"):
     return (
         session, 0, index, None, runaway, f"{session}-{index}", user, device, T0 + dt.timedelta(seconds=seconds),
-        "en-US", text, intent, slots, confidence, status, 1, text, text,
+        "en-US", text, intent, slots, confidence, status, None, 1, text, text,
     )
 
 

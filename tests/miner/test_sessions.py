@@ -10,7 +10,7 @@ BASE = utc(2026, 11, 30, 23, 50, 0)
 def turn(event_id, seconds, user="u1", device="d1", locale="en-US"):
     return (
         event_id, user, device, BASE + dt.timedelta(seconds=seconds), locale, f"text {event_id}",
-        None, None, None, "success", 1,
+        None, None, None, "success", None, 1,
     )
 
 
@@ -110,5 +110,6 @@ def test_session_ids_are_deterministic_and_columns_pass_through(spark):
         "slots": None,
         "nlu_confidence": None,
         "status": "success",
+        "rewritten_utterance": None,
         "deliveries": 1,
     }
