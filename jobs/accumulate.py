@@ -4,8 +4,9 @@
 
 Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
 for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
-after it (ROOT/days/<day>/pairs and labels), each scaled by decay ** its age. Writes STAGING/pair_state,
-STAGING/label_state, STAGING/pairs, STAGING/labels and STAGING/_stats/accumulate.json.
+after it (ROOT/days/<day>/pairs, labels and feedback), each scaled by decay ** its age. Writes STAGING/pair_state,
+STAGING/label_state, STAGING/pairs, STAGING/labels, STAGING/feedback (the served rewrites' outcomes, all days)
+and STAGING/_stats/accumulate.json.
 """
 
 from __future__ import annotations
@@ -28,15 +29,19 @@ from miner.accumulate import (
     pairs_from_state,
 )
 from miner.defaults import DECAY, LATE_DAYS
+from miner.feedback import merged_feedback
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
+from pipeline.storage import exists
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
+from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.stats import ACCUMULATE_STATS
 
 STAGE = ACCUMULATE.name
+FEEDBACK_MASSES = ("served_users", "failed_users")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -62,13 +67,21 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return functools.reduce(DataFrame.unionByName, frames)
 
 
+def _feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
+    """A folder's feedback, decayed; none where the folder predates feedback (it then served no rewrite)."""
+    path = dataset_path(folder, "feedback")
+    if not exists(path):
+        return spark.createDataFrame([], FEEDBACK.spark_schema)
+    return decayed(read_dataset(spark, path, FEEDBACK), factor, FEEDBACK_MASSES)
+
+
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     base = base_day(args.root, args.ds, args.late_days)
     days = [day for day in mined_days(args.root) if (base is None or day > base) and day <= args.ds]
     if args.ds not in days:
         raise FileNotFoundError(f"{day_dir(args.root, args.ds)}: {args.ds} has not been mined")
 
-    pair_states, label_states = [], []
+    pair_states, label_states, feedbacks = [], [], []
     if base is not None:
         base_dir, factor = published_path(args.root, base), args.decay ** days_between(base, args.ds)
         base_pairs = read_dataset(spark, dataset_path(base_dir, "pair_state"), PAIR_STATE)
@@ -76,14 +89,19 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         label_states.append(
             decayed(read_dataset(spark, dataset_path(base_dir, "label_state"), LABEL_STATE), factor, LABEL_MASSES)
         )
+        feedbacks.append(_feedback_of(spark, base_dir, factor))
     for day in days:
         factor = args.decay ** days_between(day, args.ds)
         pairs_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "pairs"), PAIRS)
         labels_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "labels"), LABELS)
         pair_states.append(decayed(pair_state(pairs_df, day), factor, PAIR_MASSES))
         label_states.append(decayed(label_state(labels_df, day), factor, LABEL_MASSES))
+        feedbacks.append(_feedback_of(spark, day_dir(args.root, day), factor))
 
-    paths = {name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs")}
+    paths = {
+        name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs", "feedback")
+    }
+    write_dataset(merged_feedback(_union(feedbacks)), paths["feedback"], FEEDBACK, partition_by=("locale",))
     write_dataset(merged_pair_state(_union(pair_states)), paths["pair_state"], PAIR_STATE, partition_by=("locale",))
     write_dataset(merged_label_state(_union(label_states)), paths["label_state"], LABEL_STATE, partition_by=("locale",))
     write_dataset(
@@ -104,6 +122,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "decay": args.decay,
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
+        "served_rewrites": read_dataset(spark, paths["feedback"], FEEDBACK).count(),
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_stats(args.out, STAGE, stats, ACCUMULATE_STATS)

@@ -3,7 +3,8 @@
     spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K] [--intent-prior true|false]
 
 Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings, OUT/embeddings and OUT/variants; writes
-OUT/pairs (rephrases and variants), OUT/labels and OUT/_stats/aggregate.json.
+OUT/pairs (rephrases and variants), OUT/labels, OUT/feedback (the served rewrites' outcomes) and
+OUT/_stats/aggregate.json.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from miner.aggregate import (
 )
 from miner.chain import transition_probabilities, user_transitions
 from miner.defaults import INTENT_PRIOR
+from miner.feedback import rewrite_feedback
 from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from pipeline.config import parse_bool
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import AGGREGATE
 from schemas.candidates import CANDIDATES
+from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
@@ -85,12 +88,16 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     confirmed_df.unpersist()
 
+    feedback_path = dataset_path(args.out, "feedback")
+    write_dataset(rewrite_feedback(outcomes_df), feedback_path, FEEDBACK, partition_by=("locale",))
+
     pairs_df = read_dataset(spark, pairs_path, PAIRS)
     stats = {
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
         "min_users": args.min_users,
         "intent_prior": args.intent_prior,
+        "served_rewrites": read_dataset(spark, feedback_path, FEEDBACK).count(),
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_stats(args.out, STAGE, stats, AGGREGATE_STATS)

@@ -1,9 +1,10 @@
 """Stage 6, emit: the rewrite table and the MASSIVE-format training records.
 
-    spark-submit jobs/emit.py --out OUT_DIR --run-id RUN_ID
+    spark-submit jobs/emit.py --out OUT_DIR --run-id RUN_ID [--min-users K]
 
-Reads OUT/pairs and OUT/labels; writes OUT/rewrites (Parquet), OUT/training/<locale>.jsonl and
-OUT/_stats/emit.json.
+Reads OUT/pairs, OUT/labels and OUT/feedback (the served rewrites' outcomes, `miner.feedback`); writes
+OUT/rewrites (Parquet), OUT/withdrawn_rewrites (those their outcomes withdrew, with the reason),
+OUT/training/<locale>.jsonl and OUT/_stats/emit.json.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import posixpath
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from miner.aggregate import best_rewrites
+from miner.defaults import MIN_USERS
+from miner.feedback import live_rewrites, withdrawn_rewrites
 from miner.records import training_records
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import EMIT
 from pipeline.storage import remove_dir, write_text
+from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
-from schemas.outputs import REWRITES, TRAINING
+from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from schemas.stats import EMIT_STATS
 
@@ -32,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--run-id", required=True, help="recorded in every training record's provenance")
+    parser.add_argument(
+        "--min-users", type=int, default=MIN_USERS, help="served users a rewrite's live outcomes need to count"
+    )
     return parser.parse_args(argv)
 
 
@@ -56,19 +62,35 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     pairs_df = read_dataset(spark, dataset_path(args.out, "pairs"), PAIRS)
     labels_df = read_dataset(spark, dataset_path(args.out, "labels"), LABELS)
 
-    rewrites_path = dataset_path(args.out, "rewrites")
-    write_dataset(best_rewrites(pairs_df, labels_df), rewrites_path, REWRITES, partition_by=("locale",))
+    feedback_df = read_dataset(spark, dataset_path(args.out, "feedback"), FEEDBACK)
+
+    rewrites_path, withdrawn_path = dataset_path(args.out, "rewrites"), dataset_path(args.out, "withdrawn_rewrites")
+    write_dataset(
+        live_rewrites(pairs_df, labels_df, feedback_df, args.min_users), rewrites_path, REWRITES,
+        partition_by=("locale",),
+    )
+    write_dataset(
+        withdrawn_rewrites(pairs_df, labels_df, feedback_df, args.min_users), withdrawn_path, WITHDRAWN_REWRITES,
+        partition_by=("locale",),
+    )
     training_counts = write_training_jsonl(training_records(labels_df, args.run_id), dataset_path(args.out, "training"))
 
     rewrites_by_locale = {
         r["locale"]: r["n"]
         for r in read_dataset(spark, rewrites_path, REWRITES).groupBy("locale").agg(F.count("*").alias("n")).collect()
     }
+    withdrawn_by_locale = {
+        r["locale"]: r["n"]
+        for r in read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES).groupBy("locale").agg(F.count("*").alias("n"))
+        .collect()
+    }
     stats = {
         "training_records": sum(training_counts.values()),
         "training_records_by_locale": dict(sorted(training_counts.items())),
         "rewrites": sum(rewrites_by_locale.values()),
         "rewrites_by_locale": dict(sorted(rewrites_by_locale.items())),
+        "withdrawn_rewrites": sum(withdrawn_by_locale.values()),
+        "withdrawn_rewrites_by_locale": dict(sorted(withdrawn_by_locale.items())),
     }
     stats["rows_out"] = stats["training_records"] + stats["rewrites"]
     write_stats(args.out, STAGE, stats, EMIT_STATS)

@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from miner.aggregate import turn_outcomes
+from miner.feedback import with_served_text
 from miner.candidates import (
     MAX_FOLLOWING_TURNS,
     REPHRASE_WINDOW_SECONDS,
@@ -119,7 +120,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     # Both the candidates and the per-turn outcomes need every turn with its normalized text. Not persisted:
     # with the texts broadcast it is a scan and a hash lookup, and a cached partition of ten million turns
     # read back into memory ran the driver out of heap.
-    turns_df = sessions_df.transform(with_normalized_text, texts_df)
+    turns_df = sessions_df.transform(with_normalized_text, texts_df).transform(with_served_text)
     # The pairs feed both the silent-phrasing test and the features: on disk once, not windowed twice.
     pairs_df = (
         turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)

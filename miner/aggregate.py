@@ -80,7 +80,7 @@ def turn_outcomes(turns_df: DataFrame, candidates_df: DataFrame, silent_df: Data
         )
         .select(
             "locale", "user_key", "session_id", "event_id", "text", "utterance", "intent", "slots",
-            "nlu_confidence", "status", "is_defective", "next_text", "next_probability",
+            "nlu_confidence", "status", "is_defective", "served_text", "next_text", "next_probability",
         )
     )
 

@@ -64,7 +64,7 @@ LAST_MINING_STAGE = MINING_STAGES[-1]
 
 # A scheduled day, after its days are mined: merge them into the running aggregate in staging.
 ACCUMULATE = Stage("accumulate", ("root", "ds", "out", "decay", "late_days"))
-EMIT = Stage("emit", ("out", "run_id"))
+EMIT = Stage("emit", ("out", "run_id", "min_users"))
 VALIDATE = Stage(
     "validate",
     (

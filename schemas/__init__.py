@@ -1,10 +1,11 @@
 """Data contracts: one declaration per dataset gives its Spark schema, pyarrow schema and docs."""
 
 from schemas.candidates import CANDIDATES
+from schemas.feedback import FEEDBACK
 from schemas.interactions import INTERACTIONS
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
-from schemas.outputs import REWRITES, TRAINING
+from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
 from schemas.quarantine import QUARANTINE
@@ -18,11 +19,11 @@ from schemas.turns import TURNS
 # dataset of the pipeline (the miner never reads it; only evaluation does).
 ALL_CONTRACTS = (
     INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PHRASINGS, GOAL_PHRASINGS,
-    PAIRS, LABELS, PAIR_STATE, LABEL_STATE, REWRITES, TRAINING,
+    FEEDBACK, PAIRS, LABELS, PAIR_STATE, LABEL_STATE, REWRITES, WITHDRAWN_REWRITES, TRAINING,
 )
 
 __all__ = [
-    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE", "LABELS",
+    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "FEEDBACK", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE", "LABELS",
     "OUTCOMES", "PAIR_STATE", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TRUTH",
-    "TURNS",
+    "TURNS", "WITHDRAWN_REWRITES",
 ]

@@ -26,6 +26,10 @@ OUTCOMES = Contract(
             "friction, low confidence, a success the user corrected at once, or a success of a phrasing misread "
             "silently for many users",
         ),
+        Column(
+            "served_text", STRING, True,
+            "normalized text a runtime rewriter sent to the NLU instead of `text` (null: none served)",
+        ),
         Column("next_text", STRING, True, "normalized text of the next turn within the window"),
         Column("next_probability", FLOAT64, True, "rephrase probability of (this turn, next turn)"),
     ),

@@ -1,13 +1,15 @@
 """What a run emits for its consumers: the rewrite table and the MASSIVE-format training records."""
 
 from schemas.contract import Column, Contract
-from schemas.types import FLOAT32, INT64, STRING
+from schemas.types import FLOAT32, FLOAT64, INT64, STRING
 
 REWRITES = Contract(
     name="rewrites",
     doc=(
         "`OUT/rewrites/`, Parquet partitioned by `locale`: the query-rewrite table for a runtime rewriter. "
-        "One row per failing phrasing, mapped to its best target."
+        "One row per failing phrasing, mapped to its best target. A rewrite that was served carries its live "
+        "outcomes (`miner.feedback`): its weight moves with them, and one that failed is withdrawn (see "
+        "`withdrawn_rewrites`)."
     ),
     columns=(
         Column("locale", STRING, False, "canonical locale"),
@@ -16,6 +18,31 @@ REWRITES = Contract(
         Column("weight", FLOAT32, False, "the pair's weight, in [0, 1]"),
         Column("target_intent", STRING, True, "what the NLU reads the target as"),
         Column("support_users", INT64, False, "distinct users behind the rewrite"),
+        Column("served_users", FLOAT64, False, "users it was served to, decayed like all evidence; 0: never served"),
+        Column(
+            "live_success_rate", FLOAT32, True,
+            "share of those users it worked for; null until it was served to min_users users",
+        ),
+    ),
+)
+
+WITHDRAWN_REWRITES = Contract(
+    name="withdrawn_rewrites",
+    doc=(
+        "`OUT/withdrawn_rewrites/`, Parquet partitioned by `locale`: the rewrites that their live outcomes took "
+        "out of the table, with the reason. A withdrawn (source, target) stays out while the failures last; the "
+        "source may get another target."
+    ),
+    columns=(
+        Column("locale", STRING, False, "canonical locale"),
+        Column("source", STRING, False, "normalized failing phrasing"),
+        Column("target", STRING, False, "the target it was rewritten to"),
+        Column("target_intent", STRING, True, "what the NLU reads the target as (null: no longer mined)"),
+        Column("served_users", FLOAT64, False, "users it was served to (decayed)"),
+        Column("failed_users", FLOAT64, False, "users it failed for (decayed)"),
+        Column("live_success_rate", FLOAT32, False, "share of the served users it worked for"),
+        Column("reason", STRING, False, "`failed`: most of its users failed; `demoted`: its live weight fell "
+               "below the minimum rewrite weight"),
     ),
 )
 

@@ -99,6 +99,7 @@ AGGREGATE_STATS = StatsContract(
         ("labels", int, "labelled failing phrasings"),
         ("min_users", int, "the k-user floor applied"),
         ("intent_prior", bool, "whether labels weighed votes against the intent prior"),
+        ("served_rewrites", int, "rewrites a runtime rewriter served that day (rows of feedback)"),
         ROWS_OUT,
     ),
 )
@@ -111,6 +112,7 @@ ACCUMULATE_STATS = StatsContract(
         ("decay", float, "weight of a day-old evidence"),
         ("pairs_by_kind", dict, "pairs per kind"),
         ("labels", int, "labelled failing phrasings"),
+        ("served_rewrites", int, "rewrites with served outcomes on any merged day"),
         ROWS_OUT,
     ),
 )
@@ -119,6 +121,8 @@ EMIT_STATS = StatsContract(
     (
         ("rewrites", int, "rewrites"),
         ("rewrites_by_locale", dict, "rewrites per locale"),
+        ("withdrawn_rewrites", int, "rewrites their live outcomes withdrew"),
+        ("withdrawn_rewrites_by_locale", dict, "withdrawn rewrites per locale"),
         ("training_records", int, "training records"),
         ("training_records_by_locale", dict, "training records per locale"),
         ROWS_OUT,

@@ -102,7 +102,8 @@ def test_run_merges_every_mined_day_up_to_ds_with_decay(spark, tmp_path):
     assert stats == {
         "ds": "2026-11-30", "base_day": None, "days": ["2026-11-29", "2026-11-30"],
         "day_dirs": {day: day_dir(str(root), day) for day in ("2026-11-29", "2026-11-30")},
-        "decay": 0.5, "pairs_by_kind": {"rephrase": 1, "variant": 1}, "labels": 1, "rows_out": 2,
+        "decay": 0.5, "pairs_by_kind": {"rephrase": 1, "variant": 1}, "labels": 1, "served_rewrites": 0,
+        "rows_out": 2,
     }
     assert json.loads(open(stats_path(str(out), "accumulate")).read()) == stats
 

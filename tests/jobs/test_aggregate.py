@@ -72,7 +72,7 @@ def test_run_pools_the_rephrase_labels_the_failing_phrasing_and_keeps_the_varian
 
     assert stats == {
         "pairs_by_kind": {"rephrase": 1, "variant": 1}, "labels": 1, "min_users": 3, "intent_prior": True,
-        "rows_out": 2,
+        "served_rewrites": 0, "rows_out": 2,
     }
     assert json.loads(open(stats_path(str(out), "aggregate")).read()) == stats
 
@@ -111,7 +111,8 @@ def test_run_with_a_higher_floor_and_no_prior(spark, inputs_out):
     # The rephrase had 4 users: below the floor. The variant pair was floored by the variants stage (which ran
     # with 3) and passes through as it is.
     assert stats == {
-        "pairs_by_kind": {"variant": 1}, "labels": 1, "min_users": 5, "intent_prior": False, "rows_out": 1,
+        "pairs_by_kind": {"variant": 1}, "labels": 1, "min_users": 5, "intent_prior": False,
+        "served_rewrites": 0, "rows_out": 1,
     }
     assert list(pairs_of(spark, out)) == ["variant"]
     (label,) = read_dataset(spark, str(out / "labels"), LABELS).collect()

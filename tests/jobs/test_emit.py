@@ -10,8 +10,9 @@ from jobs import emit
 from miner.records import record_id
 from pipeline.io import read_dataset, write_dataset
 from pipeline.stages import EMIT, stats_path
+from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
-from schemas.outputs import REWRITES, TRAINING
+from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from tests.conftest import argument_error
 
@@ -42,6 +43,11 @@ LABEL_ROWS = [
     label("jazz now", "play_music", 0.2, 3, "Jazz now", None, goal_head="play jazz"),  # too weak for a rewrite
     label("call <phone>", "calling_call", 0.9, 4, "call <phone>", None),  # scrubbed: never a training record
 ]
+FEEDBACK_ROWS = [
+    ("en-US", WAKE, ALARM, 10.0, 1.0),  # served and working: gains weight
+    ("de-DE", WECK, WECKER, 4.0, 4.0),  # served and failing for every user: withdrawn
+    ("en-US", "jazz now", "play jazz", 2.0, 2.0),  # not (or no longer) a rewrite: its feedback is kept, unused
+]
 
 
 @pytest.fixture
@@ -50,6 +56,8 @@ def out(spark, tmp_path):
     write_dataset(spark.createDataFrame(PAIR_ROWS, PAIRS.spark_schema), str(out / "pairs"), PAIRS,
                   partition_by=("locale",))
     write_dataset(spark.createDataFrame(LABEL_ROWS, LABELS.spark_schema), str(out / "labels"), LABELS,
+                  partition_by=("locale",))
+    write_dataset(spark.createDataFrame(FEEDBACK_ROWS, FEEDBACK.spark_schema), str(out / "feedback"), FEEDBACK,
                   partition_by=("locale",))
     return out
 
@@ -71,10 +79,10 @@ def training_files(out):
 
 def test_parse_args():
     assert vars(emit.parse_args(["--out", "OUT", "--run-id", "20261130T090000Z-abcd1234"])) == {
-        "out": "OUT", "run_id": "20261130T090000Z-abcd1234",
+        "out": "OUT", "run_id": "20261130T090000Z-abcd1234", "min_users": 3,
     }
-    assert vars(emit.parse_args(EMIT.argv({"out": "OUT", "run_id": "r1", "min_users": 3}))) == {
-        "out": "OUT", "run_id": "r1",
+    assert vars(emit.parse_args(EMIT.argv({"out": "OUT", "run_id": "r1", "min_users": 5}))) == {
+        "out": "OUT", "run_id": "r1", "min_users": 5,
     }
 
 
@@ -85,26 +93,30 @@ def test_parse_args_requires_a_run_id(capsys):
 
 def test_parse_args_rejects_an_unknown_argument(capsys):
     with pytest.raises(SystemExit):
-        emit.parse_args(["--out", "OUT", "--run-id", "r1", "--min-users", "3"])
-    assert "emit: error: unrecognized arguments: --min-users 3" in capsys.readouterr().err
+        emit.parse_args(["--out", "OUT", "--run-id", "r1", "--decay", "0.5"])
+    assert "emit: error: unrecognized arguments: --decay 0.5" in capsys.readouterr().err
 
 
-def test_run_writes_one_rewrite_per_failing_phrasing_and_a_training_file_per_locale(spark, out):
+def test_run_writes_one_live_rewrite_per_failing_phrasing_and_a_training_file_per_locale(spark, out):
     (out / "training").mkdir()
     (out / "training" / "fr-FR.jsonl").write_text("{}\n")  # left by an earlier run: replaced, not kept
     stats = emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
 
     assert stats == {
         "training_records": 3, "training_records_by_locale": {"de-DE": 1, "en-US": 2},
-        "rewrites": 2, "rewrites_by_locale": {"de-DE": 1, "en-US": 1}, "rows_out": 5,
+        "rewrites": 1, "rewrites_by_locale": {"en-US": 1}, "withdrawn_rewrites": 1,
+        "withdrawn_rewrites_by_locale": {"de-DE": 1}, "rows_out": 4,
     }
     assert json.loads(open(stats_path(str(out), "emit")).read()) == stats
 
     rewrites = sorted(read_dataset(spark, str(out / "rewrites"), REWRITES).collect())
     assert [tuple(r) for r in rewrites] == [
-        ("de-DE", WECK, WECKER, pytest.approx(0.5), "alarm_set", 3),  # the goal head, with the label's numbers
-        ("en-US", WAKE, ALARM, pytest.approx(0.6), "alarm_set", 4),
+        # mined weight 0.6 counted as 5 users, plus 9 of 10 served users it worked for: (3 + 9) / 15
+        ("en-US", WAKE, ALARM, pytest.approx(0.8), "alarm_set", 4, 10.0, pytest.approx(0.9)),
     ]
+    withdrawn = read_dataset(spark, str(out / "withdrawn_rewrites"), WITHDRAWN_REWRITES).collect()
+    # the goal head standing in for WECK failed for all 4 users it was served to; no other target is mined
+    assert [tuple(r) for r in withdrawn] == [("de-DE", WECK, WECKER, None, 4.0, 4.0, 0.0, "failed")]
 
     files = training_files(out)
     assert list(files) == ["de-DE.jsonl", "en-US.jsonl"]

@@ -34,7 +34,7 @@ def stage(spark, out, pairs, records):
     write_dataset(spark.createDataFrame(pairs, PAIRS.spark_schema), str(out / "pairs"), PAIRS)
     labels = [("en-US", WAKE, "alarm_set", 0.6, 4, 3, WAKE, [Row(name="time", value="seven")], None)]
     write_dataset(spark.createDataFrame(labels, LABELS.spark_schema), str(out / "labels"), LABELS)
-    rewrites = [("en-US", WAKE, ALARM, 0.6, "alarm_set", 4)]
+    rewrites = [("en-US", WAKE, ALARM, 0.6, "alarm_set", 4, 0.0, None)]
     write_dataset(spark.createDataFrame(rewrites, REWRITES.spark_schema), str(out / "rewrites"), REWRITES)
     (out / "training").mkdir(parents=True)
     (out / "training" / "en-US.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -75,7 +75,7 @@ def turn(event_id, intent, locale="en-US"):
 
 def quarantined(event_id):
     return ("unknown_status", "part-0.parquet", "user-key", "device-key", event_id, utc(2026, 11, 30, 9), "en-US",
-            "hi", None, None, 0.9, "succes")
+            "hi", None, None, 0.9, "succes", None)
 
 
 @pytest.mark.slow

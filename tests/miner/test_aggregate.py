@@ -22,7 +22,7 @@ FAILING, REPHRASE, SWITCH = "wake me at seven", "set an alarm for seven", "play 
 
 def outcome(user, event, text, defective, next_text=None, p=None, intent=None, utterance=None):
     return ("en-US", user, f"s-{user}", event, text, utterance or text, intent, None, 0.9,
-            "error" if defective else "success", defective, next_text, p)
+            "error" if defective else "success", defective, None, next_text, p)
 
 
 def candidate(user, source_event, target_event, target, target_intent, p, hop=1, target_status="success",
