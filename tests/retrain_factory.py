@@ -46,7 +46,9 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 
 def write_massive(folder: Path, locale: str, partition: str, rows: list[tuple[str, str]], first_id: int = 0) -> Path:
     """`folder/<locale>.<partition>.jsonl`, as MASSIVE's release splits a locale."""
-    records = [massive_record(str(first_id + n), locale, partition, utt, intent) for n, (utt, intent) in enumerate(rows)]
+    records = [
+        massive_record(str(first_id + n), locale, partition, utt, intent) for n, (utt, intent) in enumerate(rows)
+    ]
     return write_jsonl(folder / f"{locale}.{partition}.jsonl", records)
 
 

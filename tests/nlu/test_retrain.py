@@ -61,7 +61,9 @@ def test_the_retrained_model_is_scored_against_the_baseline_on_the_evaluation_se
     assert (scores["regressed_intents"], scores["regression"], report["regressed_locales"]) == ([], False, [])
     assert (report["published"], report["evaluation"], report["seed"]) == (run, str(annotated), 0)
 
-    asked = retrain_published(run, annotated, annotated, ["sw-KE", "en-US"], RetrainConfig(), encode, log=lambda _: None)
+    asked = retrain_published(
+        run, annotated, annotated, ["sw-KE", "en-US"], RetrainConfig(), encode, log=lambda _: None,
+    )
     assert asked["skipped"] == {"sw-KE": "no published training records"}
     assert list(asked["locales"]) == ["en-US"]
 
