@@ -102,6 +102,8 @@ airflow: export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS := $(AIRFLOW_USER):admi
 airflow: export AIRFLOW_CONN_SPARK_DEFAULT := {"conn_type": "spark", "host": "local[2]"}
 airflow: export AIRFLOW_VAR_REPHRASE_MINER_LOGS := $(CURDIR)/$(DEMO)/sim/logs
 airflow: export AIRFLOW_VAR_REPHRASE_MINER_ROOT := $(CURDIR)/$(DEMO)/warehouse
+# nlu_retrain scores on MASSIVE's test partitions where they are here; else it holds out annotated records.
+airflow: export AIRFLOW_VAR_NLU_EVALUATION := $(if $(wildcard $(MASSIVE)),$(abspath $(MASSIVE)))
 airflow: export PATH := $(CURDIR)/$(BIN):$(PATH)
 airflow: $(STAMP) $(DEMO)/sim/truth.parquet
 	@mkdir -p $(AIRFLOW_HOME)

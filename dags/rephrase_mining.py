@@ -13,7 +13,9 @@ Every day, for the logical date `ds`:
 5. **validate** runs the Great Expectations suites. A critical failure fails the task, and nothing is published.
 6. **publish** renames the staging folder to `ROOT/published/<ds>/<version>/` and replaces the `CURRENT.json`
    and `LATEST.json` pointers. Readers never see a half-written or failed run. It then draws the run's dashboard
-   and the index of published days.
+   and the index of published days, and updates the Airflow Assets `{training}` and `{rewrites}`
+   (`pipeline.assets`): each asset event's extra names the run (`path`, `ds`, `version`), and the `nlu_retrain`
+   DAG is scheduled on them.
 
 Every Spark task is a `spark-submit` on the connection **`spark_default`**: its host is the master
 (`local[*]`, `spark://host:7077`, `yarn` or `k8s://...`). The paths come from the params `logs` and `root`,
@@ -32,6 +34,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 from miner.defaults import PII_KINDS
 
 # Light by design: none of these modules imports Spark, so the DAG parses fast.
+from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import RunConfig
 from pipeline.stages import MINING_STAGES, SCHEDULED_STAGES
 
@@ -139,7 +142,8 @@ def spark_task(stage, **kwargs) -> dict:
 
 with DAG(
     dag_id=DAG_ID,
-    doc_md=__doc__.replace("{mining}", " → ".join(stage.name for stage in MINING_STAGES)),
+    doc_md=__doc__.replace("{mining}", " → ".join(stage.name for stage in MINING_STAGES))
+    .replace("{training}", TRAINING_SET.name).replace("{rewrites}", REWRITE_TABLE.name),
     # A run covers the data interval of one UTC day and starts once that day is over, so `ds` is the
     # day being mined (Airflow 3's "@daily" would fire at the start of the day it names).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
@@ -167,14 +171,18 @@ with DAG(
         config = dataclasses.replace(DEFAULTS, **{k: v for k, v in params.items() if k in names})
         return plan_run(logs, root, ds, config, run_id)
 
-    @task
-    def publish(root: str, ds: str | None = None) -> dict:
-        """Rename the validated staging folder into place and point readers at it."""
+    @task(outlets=[airflow_asset(dataset) for dataset in PUBLISHED_DATASETS])
+    def publish(root: str, ds: str | None = None, outlet_events=None) -> dict:
+        """Rename the validated staging folder into place, point readers at it, and say so to the Assets."""
+        from pipeline.assets import event_extra
         from pipeline.warehouse import publish as publish_run
         from reporting.page import write_published_dashboards
 
         published = publish_run(root, ds)
         write_published_dashboards(root, published)
+        # Airflow records these events only when the task succeeds: a failed attempt triggers no consumer.
+        for dataset in PUBLISHED_DATASETS:
+            outlet_events[airflow_asset(dataset)].extra = event_extra(published, dataset)
         return published
 
     planned = plan(LOGS, ROOT)

@@ -54,6 +54,19 @@ class RunConfig:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RetrainConfig:
+    """Settings of the `nlu_retrain` DAG (`nlu.retrain`): its params take their defaults from here."""
+
+    # Without an evaluation set, this share of the annotated records (chosen by a hash of the record id, so
+    # the same records every run) is held out to score the models on, and never trained on.
+    holdout_share: float = 0.2
+    # Seeds the held-out choice and the paired bootstrap: the same inputs give the same scores.
+    seed: int = 0
+    # A regression verdict fails the task (after the scores are written), so that no one ships that model.
+    fail_on_regression: bool = True
+
+
 def load_config(path: str | None) -> RunConfig:
     """Defaults, overridden by the keys of a TOML or JSON file. Unknown keys are an error, not a no-op."""
     if path is None:

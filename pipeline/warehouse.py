@@ -5,6 +5,7 @@
     ROOT/published/<ds>/<version>/     a validated run, moved here from staging by a rename
     ROOT/published/<ds>/CURRENT.json   which version of <ds> readers use (replaced atomically)
     ROOT/published/LATEST.json         the most recent published <ds>
+    ROOT/models/nlu/<ds>/<version>/    the scores of the intent classifier retrained on that published run
 
 Readers follow LATEST.json (or a day's CURRENT.json), never a staging folder, so a failed or half-written
 run is never read. Nothing here imports Spark: Airflow tasks call it directly.
@@ -84,6 +85,23 @@ def published_path(root: str, ds: str | None = None) -> str:
     pointer = read_json(pointer_file)
     # Pointers name a version, not an absolute path, so a root can be copied or moved whole.
     return posixpath.join(root, "published", pointer["ds"], pointer["version"])
+
+
+def published_run(path: str) -> tuple[str, str, str]:
+    """(root, ds, version) of a published run's folder, `ROOT/published/<ds>/<version>`."""
+    version_dir = path.rstrip("/")
+    day_folder, version = posixpath.split(version_dir)
+    published_root, ds = posixpath.split(day_folder)
+    root, published = posixpath.split(published_root)
+    if published != "published" or not is_day(ds) or not version:
+        raise ValueError(f"{path}: not a published run's folder (ROOT/published/<ds>/<version>)")
+    return root, ds, version
+
+
+def nlu_scores_dir(root: str, ds: str, version: str) -> str:
+    """Where the `nlu_retrain` DAG records the retrained model's scores for a published run: beside the
+    published folder, never in it (a published run is not changed after its validation)."""
+    return posixpath.join(root, "models", "nlu", ds, version)
 
 
 def run_counts(run_dir: str) -> dict[str, int]:

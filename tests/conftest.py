@@ -65,8 +65,8 @@ def collected(timestamp: dt.datetime) -> dt.datetime:
 
 
 @pytest.fixture(scope="session")
-def dag(tmp_path_factory):
-    """The parsed DAG, from a DagBag over dags/ (what the DAG processor does)."""
+def dag_bag(tmp_path_factory):
+    """The parsed DAGs, from a DagBag over dags/ (what the DAG processor does)."""
     from tests.airflow_env import PROJECT, airflow_env
 
     home = tmp_path_factory.mktemp("airflow-home")
@@ -80,8 +80,14 @@ def dag(tmp_path_factory):
 
     bag = DagBag(dag_folder=str(PROJECT / "dags"))
     assert bag.import_errors == {}
-    yield bag.get_dag("rephrase_mining")
+    yield bag
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def dag(dag_bag):
+    """The mining DAG, rephrase_mining."""
+    return dag_bag.get_dag("rephrase_mining")
 
 
 # A scheduled day, the DAG's first (a logical date before start_date gets no task instances), mined in

@@ -5,7 +5,8 @@ reaches the tasks only through the `spark_default` connection, as on a real clus
 one worker (with its executor) is SIGKILLed while the rephrases job runs on both, and the first attempt to
 publish fails as storage that does not answer would. Airflow retries the publish, Spark reruns the lost
 tasks, and the published output must still equal what local mode (`rephrase-miner daily` in this test
-session) published for the same logs.
+session) published for the same logs; the retried publish updates each published Asset once, with the run's
+folder in the event (tests/dags/test_nlu_retrain_run.py runs the DAG that consumes them).
 """
 
 import json
@@ -47,7 +48,12 @@ conf = {"logs": sys.argv[2], "root": sys.argv[3], "shuffle_partitions": 2}
 run = dag.test(logical_date=dt.datetime.fromisoformat(sys.argv[4] + "T00:00:00+00:00"), run_conf=conf)
 states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in run.get_task_instances()}
 tries = {f"{ti.task_id}[{ti.map_index}]": ti.try_number for ti in run.get_task_instances()}
-print("DAG-TEST-RESULT " + json.dumps({"run": str(run.state), "tasks": states, "tries": tries}))
+# What the publish task told the Assets (nlu_retrain is scheduled on them): one event each, after its retry.
+from airflow.models.asset import AssetEvent
+from airflow.settings import Session
+from sqlalchemy import select
+events = [[e.asset.name, e.source_task_id, e.extra["path"]] for e in Session().scalars(select(AssetEvent))]
+print("DAG-TEST-RESULT " + json.dumps({"run": str(run.state), "tasks": states, "tries": tries, "events": events}))
 """
 # Short-lived JVMs start faster with the quick JIT tier only; it changes speed, never results.
 QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
@@ -105,3 +111,7 @@ def test_dag_survives_a_lost_worker_and_a_transient_failure_and_matches_local_mo
     assert f"--master {master_url}" in result.stderr + result.stdout  # the connection's master was used
 
     assert published_content(published_path(str(root))) == published_content(first_day_published[1])
+    assert sorted(states["events"]) == [
+        ["rephrase_miner_rewrite_table", "publish", published_path(str(root))],
+        ["rephrase_miner_training_set", "publish", published_path(str(root))],
+    ]

@@ -6,6 +6,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import RunConfig
 from pipeline.stages import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
 from pipeline.warehouse import staging_dir
@@ -70,6 +71,13 @@ def test_schedule_retries_and_docs(dag):
         if task.task_type == "SparkSubmitOperator":
             mapped = getattr(task, "is_mapped", False)
             assert (task.partial_kwargs["conn_id"] if mapped else task._conn_id) == "spark_default"
+
+
+def test_publish_updates_the_published_assets_and_no_other_task_does(dag):
+    # nlu_retrain is scheduled on both; the event extras are tested in tests/dags/test_nlu_retrain_run.py
+    assert dag.get_task("publish").outlets == [airflow_asset(dataset) for dataset in PUBLISHED_DATASETS]
+    assert all(not task.outlets for task in dag.tasks if task.task_id != "publish")
+    assert TRAINING_SET.name in dag.doc_md and REWRITE_TABLE.name in dag.doc_md
 
 
 def test_params_default_to_the_run_config(dag):
