@@ -20,7 +20,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from miner.aggregate import turn_outcomes
-from miner.feedback import with_served_text
 from miner.candidates import (
     MAX_FOLLOWING_TURNS,
     REPHRASE_WINDOW_SECONDS,
@@ -33,6 +32,7 @@ from miner.candidates import (
 )
 from miner.defaults import MIN_USERS
 from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
+from miner.feedback import with_served_text
 from miner.models import model_fingerprint
 from miner.text import normalized_utterances
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats

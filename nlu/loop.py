@@ -1,7 +1,8 @@
 """`rephrase-miner loop`: put a real NLU model in the loop, and show what the mined training data does to it.
 
     rephrase-miner loop --massive DIR --out OUT [--locales en-US de-DE sw-KE] [--days 3] [--users 3000]
-                        [--seed 7] [--first-day 2026-11-30] [--config FILE] [--master URL] [--overwrite]
+                        [--seed-records N] [--seed 7] [--first-day 2026-11-30] [--config FILE] [--master URL]
+                        [--overwrite]
 
 For each locale, from MASSIVE 1.1 in DIR (`<locale>.jsonl` with every partition, or
 `<locale>.<partition>.jsonl` files, as in MASSIVE's release and this project's shared data):
@@ -12,11 +13,18 @@ For each locale, from MASSIVE 1.1 in DIR (`<locale>.jsonl` with every partition,
   half of it), never from the model's training data;
 * **test**: the whole `test` partition, used only to score the models.
 
-Then, day after day: simulate a day of traffic in which an utterance fails exactly when the current model
-misreads it (`simulation.world.LocaleWorld` with a reader), mine it as a scheduled run does
-(`rephrase-miner daily`: evidence accumulates across days), retrain with the published training records
-added (each weighted by its `weight`), and report per locale:
+With `--seed-records N` (a language launch) the baseline is trained on only N of those records, drawn by a
+hash of the record id: a small seed model, as after the launch of a language.
 
+Then, day after day: simulate a day of traffic in which an utterance fails exactly when the current model
+misreads it (`simulation.world.LocaleWorld` with a reader), with the rewrite table published the day before
+served in front of the model by a runtime rewriter (exact match on the normalized text); mine it as a
+scheduled run does (`rephrase-miner daily`: evidence accumulates across days, and the served rewrites'
+outcomes keep, demote or withdraw them); retrain with the published training records added (each weighted by
+its `weight`), and report per locale:
+
+* the live defect rate (`nlu.defects`): the share of the day's goal turns that failed as served, without the
+  rewrites, and without any learning, so what each lever removed;
 * fix rate: of the phrasings the model misread that >= min_users users rephrased that day, the share the retrained
   model reads right;
 * held-out test accuracy before and after, with a paired bootstrap 95% interval on the change;
@@ -43,6 +51,7 @@ from pathlib import Path
 
 from miner.text import normalize
 from nlu import classifier as nlu
+from nlu.defects import defect_rates, relative_change, rewrite_table
 from pipeline.config import load_config
 from pipeline.errors import InputContractError
 from pipeline.storage import write_json, write_text
@@ -54,10 +63,14 @@ DEFAULT_DAYS = 3
 DEFAULT_USERS = 3000
 DEFAULT_SEED = 7
 DEFAULT_FIRST_DAY = dt.date(2026, 11, 30)
+# A rewrite table serves as soon as it is published; a retrained NLU model is validated and deployed on a slower
+# cycle, here one day later. So the rewrites act on the day after their publish, retraining the day after that.
+DEFAULT_RETRAIN_LAG = 1
 SIMULATED_FILES = 4
 # Where a locale has no train partition, this share of dev trains the baseline; the rest are the goals.
 DEV_TRAIN_SHARE = 0.5
 EXIT_REGRESSION = 3
+MAX_LISTED_WITHDRAWN = 20  # in loop.md; loop.json has them all
 
 log = functools.partial(print, flush=True)
 
@@ -78,6 +91,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--locales", nargs="+", default=list(DEFAULT_LOCALES), metavar="LOCALE")
     parser.add_argument("--days", type=positive_int, default=DEFAULT_DAYS, help="days of traffic, in sequence")
     parser.add_argument("--users", type=positive_int, default=DEFAULT_USERS, help="users per locale and day")
+    parser.add_argument(
+        "--retrain-lag", type=int, default=DEFAULT_RETRAIN_LAG, metavar="DAYS",
+        help="days a retrained model takes to serve after the day the rewrite table built with it serves "
+        f"(default {DEFAULT_RETRAIN_LAG})",
+    )
+    parser.add_argument(
+        "--seed-records", type=positive_int, metavar="N",
+        help="a language launch: train the baseline on only N annotated records (default: all)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--first-day", type=dt.date.fromisoformat, default=DEFAULT_FIRST_DAY, help="YYYY-MM-DD")
     parser.add_argument("--config", help="TOML or JSON file of the miner's settings (see README)")
@@ -85,6 +107,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier loop's OUT")
     args = parser.parse_args(argv)
     args.locales = list(dict.fromkeys(args.locales))
+    if args.retrain_lag < 0:
+        parser.error(f"--retrain-lag must be 0 or more, got {args.retrain_lag}")
     return args
 
 
@@ -116,8 +140,21 @@ def read_massive(folder: Path, locale: str) -> dict[str, list[dict]]:
     return {partition: list(records.values()) for partition, records in by_partition.items()}
 
 
-def split_locale(locale: str, partitions: dict[str, list[dict]], seed: int) -> LocaleData:
-    """Train, goal and test records: goals never overlap the training data, and test is used only to score."""
+def split_locale(
+    locale: str, partitions: dict[str, list[dict]], seed: int, seed_records: int | None = None
+) -> LocaleData:
+    """Train, goal and test records: goals never overlap the training data, and test is used only to score.
+    With `seed_records`, only that many of the training records (drawn by a hash of the id) train."""
+    data = _split_locale(locale, partitions, seed)
+    if seed_records is None or seed_records >= len(data.train):
+        return data
+    drawn = sorted(data.train, key=lambda r: derive_seed(seed, "launch-seed", r["id"]))[:seed_records]
+    if len({r["intent"] for r in drawn}) < 2:
+        raise InputContractError(f"{locale}: {seed_records} seed records hold fewer than 2 intents")
+    return LocaleData(locale, drawn, data.goals, data.test, f"{seed_records} of {data.train_source}")
+
+
+def _split_locale(locale: str, partitions: dict[str, list[dict]], seed: int) -> LocaleData:
     if not partitions.get("test"):
         raise InputContractError(f"{locale}: no test partition to score the models on")
     if partitions.get("train"):
@@ -191,8 +228,12 @@ def run(args: argparse.Namespace) -> dict:
         raise ValueError(f"the loop's NLU needs the packaged static encoder, not {config.embedding_model!r}")
     encode = encoder.encode
 
-    data = {loc: split_locale(loc, read_massive(Path(args.massive), loc), args.seed) for loc in args.locales}
+    data = {
+        loc: split_locale(loc, read_massive(Path(args.massive), loc), args.seed, args.seed_records)
+        for loc in args.locales
+    }
     baselines, models, correct, report = {}, {}, {}, {"locales": {}, "days": []}
+    retrained_models: list[dict] = []  # by day: each locale's model retrained on that day's publish
     for locale, split in data.items():
         step = time.monotonic()
         models[locale] = baselines[locale] = train(split, [], encode)
@@ -207,14 +248,16 @@ def run(args: argparse.Namespace) -> dict:
     baseline_correct = dict(correct)
     all_failures: dict[str, dict[str, dict]] = {locale: {} for locale in data}  # every day's, by phrasing
 
-    previous_published = None
+    previous_published, serving_rewrites = None, {}
     for offset in range(args.days):
         day = args.first_day + dt.timedelta(days=offset)
         step = time.monotonic()
         sim_dir = out / "sim" / day.isoformat()
+        serving = _serving_models(retrained_models, baselines, args.retrain_lag)
         write_simulation(
             sim_dir, {loc: split.goals for loc, split in data.items()}, args.users, day, args.seed,
-            SIMULATED_FILES, readers=models, traffic_seed=derive_seed(args.seed, "loop-traffic", day), log=log,
+            SIMULATED_FILES, readers=serving, traffic_seed=derive_seed(args.seed, "loop-traffic", day),
+            rewrites=serving_rewrites, log=log,
         )
         _move_logs(sim_dir / "logs", out / "logs", day)
         pointer = run_daily(str(out / "logs"), str(out / "root"), day.isoformat(), config, args.master, log)
@@ -222,13 +265,24 @@ def run(args: argparse.Namespace) -> dict:
         truth = pq.read_table(sim_dir / "truth.parquet")
         day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
                       "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
+        rewrites, withdrawn = (_published_rows(published, name) for name in ("rewrites", "withdrawn_rewrites"))
         for locale, split in data.items():
-            failures = nlu.rephrased_failures(truth.filter(pc.equal(truth["locale"], locale)), config.min_users)
+            locale_truth = truth.filter(pc.equal(truth["locale"], locale))
+            defects = defect_rates(locale_truth, baselines[locale], serving[locale])
+            failures = nlu.rephrased_failures(locale_truth, config.min_users)
             _remember(all_failures[locale], failures)
             mined = read_mined_records(published, locale)
             retrained = train(split, mined, encode, baselines[locale])
             after = correct_on_test(retrained, split)
             day_report["locales"][locale] = {
+                "defect_rate": defects,
+                "rewrites_served": len(serving_rewrites.get(locale, {})),
+                "rewrites_published": sum(r["locale"] == locale for r in rewrites),
+                "withdrawn": sorted(
+                    ({key: r[key] for key in ("source", "target", "target_intent", "reason", "served_users",
+                                              "failed_users")} for r in withdrawn if r["locale"] == locale),
+                    key=lambda r: (-r["served_users"], r["source"]),
+                ),
                 **nlu.fix_rate(retrained, failures, config.min_users),
                 "records_added": len(mined),
                 **compare(split, correct[locale], after, args.seed),
@@ -236,15 +290,17 @@ def run(args: argparse.Namespace) -> dict:
                 "since_baseline": nlu.paired_bootstrap(baseline_correct[locale], after, seed=args.seed),
             }
             models[locale], correct[locale] = retrained, after
+        retrained_models.append(dict(models))
         write_json(posixpath.join(published, "quality", "nlu.json"), day_report)
         write_published_dashboards(str(out / "root"), {"path": published, "replaced": previous_published}, log)
-        previous_published = published
+        previous_published, serving_rewrites = published, rewrite_table(rewrites)
         day_report["elapsed_s"] = round(time.monotonic() - step, 1)
         report["days"].append(day_report)
         log(format_day(day_report))
 
     report["summary"] = {
         locale: {
+            "defect_rate": _defect_change(report["days"], locale),
             **nlu.fix_rate(models[locale], list(all_failures[locale].values()), config.min_users),
             **compare(split, baseline_correct[locale], correct[locale], args.seed),
         }
@@ -252,6 +308,7 @@ def run(args: argparse.Namespace) -> dict:
     }
     report.update(
         massive=str(args.massive), users_per_locale=args.users, seed=args.seed, model=nlu.MODEL_DESCRIPTION,
+        seed_records=args.seed_records, retrain_lag=args.retrain_lag,
         min_rephrasing_users=config.min_users, elapsed_s=round(time.monotonic() - clock, 1),
     )
     write_json(str(out / "loop.json"), report)
@@ -259,6 +316,25 @@ def run(args: argparse.Namespace) -> dict:
     write_text(str(out / "loop.svg"), curve_svg(report))
     log(f"[loop] done in {report['elapsed_s']:.0f}s: {out / 'loop.md'}")
     return report
+
+
+def _serving_models(retrained_models: list[dict], baselines: dict, lag: int) -> dict:
+    """The models serving the next day: those retrained `lag` publishes ago, or the baselines before that."""
+    return retrained_models[-1 - lag] if len(retrained_models) > lag else baselines
+
+
+def _published_rows(published: str, name: str) -> list[dict]:
+    """A published Parquet dataset's rows (none when Spark wrote no data file for an empty one)."""
+    import pyarrow.parquet as pq
+
+    folder = Path(published) / name
+    return pq.read_table(folder).to_pylist() if any(folder.rglob("*.parquet")) else []
+
+
+def _defect_change(days: list[dict], locale: str) -> dict:
+    """The served defect rate on the first and the last day, and its relative change."""
+    first, last = (days[i]["locales"][locale]["defect_rate"]["served"] for i in (0, -1))
+    return {"first_day": first, "last_day": last, "relative_change": relative_change(first, last)}
 
 
 def _remember(seen: dict[str, dict], failures: list[dict]) -> None:
@@ -325,6 +401,7 @@ def markdown_report(report: dict) -> str:
             f"| {locale} | {info['train_source']} | {info['train_records']:,} | {info['goal_records']:,} | "
             f"{info['test_utterances']:,} | {info['baseline_accuracy']:.2f}% |"
         )
+    lines += defect_lines(report)
     lines += [
         "",
         f"Over the {len(report['days'])} days: every phrasing that failed and that >= {k} users rephrased on some day "
@@ -364,6 +441,62 @@ def markdown_report(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
+
+
+def defect_lines(report: dict) -> list[str]:
+    """The headline: the live defect rate per day and locale, what each lever removed, and the withdrawn rewrites."""
+    lines = [
+        "",
+        "## Live defect rate",
+        "",
+        "The share of the day's goal turns that failed (friction or a wrong intent) as served; without the "
+        "rewrites served that day (the serving model alone); and without any learning (the baseline model). "
+        "Rewrites: the table published the day before, served in front of the model; withdrawn: taken out by "
+        "their own outcomes at that day's publish.",
+        "",
+        "| locale | first day | last day | relative change |",
+        "|---|---:|---:|---:|",
+    ]
+    for locale, r in report["summary"].items():
+        change = r["defect_rate"]["relative_change"]
+        lines.append(
+            f"| {locale} | {_rate(r['defect_rate']['first_day'])} | {_rate(r['defect_rate']['last_day'])} | "
+            + ("n/a" if change is None else f"{change:+.1f}%") + " |"
+        )
+    lines += [
+        "",
+        "| day | locale | goal turns | served | without rewrites | without learning | removed by retraining | "
+        "removed by rewrites | rewritten turns | rewrites served | published | withdrawn |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for day in report["days"]:
+        for locale, r in day["locales"].items():
+            d = r["defect_rate"]
+            lines.append(
+                f"| {day['day']} | {locale} | {d['goal_turns']:,} | {_rate(d['served'])} | "
+                f"{_rate(d['without_rewrites'])} | {_rate(d['without_learning'])} | "
+                f"{d.get('removed_by_retraining', 0):.2f} | {d.get('removed_by_rewrites', 0):.2f} | "
+                f"{d['rewritten_turns']:,} | {r['rewrites_served']:,} | {r['rewrites_published']:,} | "
+                f"{len(r['withdrawn']):,} |"
+            )
+    withdrawn = [(day["day"], locale, w) for day in report["days"] for locale, r in day["locales"].items()
+                 for w in r["withdrawn"]]
+    lines += ["", f"Rewrites withdrawn by their outcomes: {len(withdrawn)}" + (":" if withdrawn else ".")]
+    if withdrawn:
+        lines += ["", "| published on | locale | source | target | reason | served users | failed users |",
+                  "|---|---|---|---|---|---:|---:|"]
+        for day, locale, w in withdrawn[:MAX_LISTED_WITHDRAWN]:
+            lines.append(
+                f"| {day} | {locale} | {w['source']} | {w['target']} ({w['target_intent'] or 'n/a'}) | {w['reason']} | "
+                f"{w['served_users']:.1f} | {w['failed_users']:.1f} |"
+            )
+        if len(withdrawn) > MAX_LISTED_WITHDRAWN:
+            lines.append(f"\n... and {len(withdrawn) - MAX_LISTED_WITHDRAWN} more in loop.json.")
+    return lines
+
+
 def _fix(r: dict, prefix: str) -> str:
     total = r[f"{prefix}phrasings" if prefix else "failing_phrasings"]
     rate, fixed = r[f"{prefix}fix_rate"], r[f"{prefix}fixed"]
@@ -383,8 +516,8 @@ def _verdict(r: dict) -> str:
 
 
 def curve_svg(report: dict) -> str:
-    """The day-over-day curve as one standalone SVG (for the README): held-out accuracy from the baseline on,
-    and each day's fix rate, one line per locale."""
+    """The day-over-day curves as one standalone SVG (for the README): the live defect rate, held-out accuracy
+    from the baseline on, and each day's fix rate, one line per locale."""
     from reporting.charts import fmt_accuracy, fmt_pct, multi_line_chart, range_ticks, trend_ticks
     from reporting.page import CSS
 
@@ -393,7 +526,12 @@ def curve_svg(report: dict) -> str:
     accuracy = {locale: [info["baseline_accuracy"], *[day["locales"][locale]["accuracy"]["after"] for day in days]]
                 for locale, info in report["locales"].items()}
     fixes = {locale: [None, *[day["locales"][locale]["fix_rate"] for day in days]] for locale in report["locales"]}
+    defects = {locale: [None, *[day["locales"][locale]["defect_rate"]["served"] for day in days]]
+               for locale in report["locales"]}
     charts = [
+        ("Live defect rate: the day's turns that failed",
+         multi_line_chart(labels, defects, "Defect rate", lambda v: f"{v:.1f}%",
+                          lambda values: range_ticks(0.0, max(values), "%"))),
         ("Held-out test accuracy after each day's retraining",
          multi_line_chart(labels, accuracy, "Held-out test accuracy", fmt_accuracy,
                           lambda values: range_ticks(min(values), max(values), "%"))),
@@ -407,9 +545,10 @@ def curve_svg(report: dict) -> str:
         parts.append(f'<text x="{x + 10}" y="18" class="value">{title}</text>')
         placed = f'<svg x="{x}" y="24" width="440" height="240" class="chart"'
         parts.append(chart.replace('<svg class="chart"', placed, 1))
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="270" viewBox="0 0 900 270" '
-            f'font-family="DejaVu Sans, sans-serif"><rect width="900" height="270" fill="#fff"/><style>{CSS}</style>'
-            + "".join(parts) + "</svg>\n")
+    width = 460 * len(charts) - 20
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="270" viewBox="0 0 {width} 270" '
+            f'font-family="DejaVu Sans, sans-serif"><rect width="{width}" height="270" fill="#fff"/>'
+            f"<style>{CSS}</style>" + "".join(parts) + "</svg>\n")
 
 
 def regressions(report: dict) -> list[str]:

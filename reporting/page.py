@@ -44,6 +44,7 @@ from reporting.facts import (
     training_by_locale,
 )
 from reporting.panels import (
+    WITHDRAWN_COLUMNS,
     alerts,
     card,
     header,
@@ -57,6 +58,7 @@ from reporting.panels import (
     panel_training,
     panel_validation,
     panel_weights,
+    panel_withdrawn,
     runs_table,
     trend_panels,
 )
@@ -190,6 +192,7 @@ def render_run(run_dir: str, previous_dir: str | None = None) -> str:
         panel_support(pairs),
         panel_rewrites(rewrites, previous, locales, previous_id),
         panel_nlu(run_dir),
+        panel_withdrawn(read_columns(Path(run_dir) / "withdrawn_rewrites", WITHDRAWN_COLUMNS)),
         panel_quarantine(manifest),
         panel_timings(manifest),
         panel_validation(manifest),

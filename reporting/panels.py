@@ -60,6 +60,8 @@ from reporting.facts import (
     weight_bins,
 )
 
+WITHDRAWN_COLUMNS = ("locale", "source", "target", "target_intent", "reason", "served_users", "failed_users")
+
 # ---------------------------------------------------------------------------------------------- building blocks
 
 
@@ -208,6 +210,26 @@ def panel_rewrites(rewrites: dict[str, list], previous: dict[str, list] | None, 
                 wide=True)
 
 
+def panel_withdrawn(withdrawn: dict[str, list]) -> str:
+    """The rewrites their live outcomes withdrew at this publish (`miner.feedback`), most served first."""
+    title = "Rewrites withdrawn by their outcomes"
+    subtitle = ("served rewrites that failed for most of their users (failed), or whose live weight fell below the "
+                "minimum (demoted); served and failed users are decayed counts over the days")
+    rows = sorted(zip(*(withdrawn[k] for k in WITHDRAWN_COLUMNS)), key=lambda r: (-(number(r[5]) or 0), str(r[1])))
+    if not rows:
+        return card(title, '<p class="muted">none: every served rewrite held up</p>', subtitle, wide=True)
+    body = "".join(
+        f'<tr><td class="loc">{esc(locale)}</td><td>{esc(source)}</td><td>{esc(target)}'
+        f'<span class="note">{esc(intent or NA)}</span></td><td>{esc(reason)}</td>'
+        f'<td class="num">{fmt_int(round(number(failed) or 0))} / {fmt_int(round(number(served) or 0))}</td></tr>'
+        for locale, source, target, intent, reason, served, failed in rows[:TOP_REWRITES * 2]
+    )
+    head = ('<tr><th>Locale</th><th>Source</th><th>Target</th><th>Reason</th>'
+            '<th class="num">Failed / served users</th></tr>')
+    return card(title, f'<table class="nlu"><thead>{head}</thead><tbody>{body}</tbody></table>',
+                f"{len(rows)} withdrawn · {subtitle}", wide=True)
+
+
 def regressed_chip(found: object) -> str:
     """A regressed intent as a red chip, its losses and gains on the test set in the chip and its tooltip."""
     if not isinstance(found, dict):
@@ -245,7 +267,7 @@ def nlu_row(locale: str, entry: dict) -> str:
     if number(entry.get("learnable_phrasings")):  # those whose rephrase worked: the ones the logs can teach
         fixed += f"; learnable {fmt_int(entry.get('learnable_fixed'))} / {fmt_int(entry.get('learnable_phrasings'))}"
     return (
-        f'<tr><td class="loc">{esc(locale)}</td>'
+        f'<tr><td class="loc">{esc(locale)}</td>{defect_cell(entry.get("defect_rate"))}'
         f'<td class="num"><b>{fmt_pct(fix_rate(entry), 0)}</b><span class="note">{esc(fixed)}</span></td>'
         f'<td class="num">{esc(fmt_accuracy(before))} → {esc(fmt_accuracy(after))}'
         f'<span class="note">{esc(baseline)}</span></td>'
@@ -256,11 +278,23 @@ def nlu_row(locale: str, entry: dict) -> str:
     )
 
 
+def defect_cell(found: object) -> str:
+    """The live defect rate as served (bold), and without the rewrites and without any learning."""
+    rates = found if isinstance(found, dict) else {}
+    served, alone, unlearned = (number(rates.get(k)) for k in ("served", "without_rewrites", "without_learning"))
+    shown = NA if served is None else f"{served:.1f}%"
+    note = " · ".join(f"{name} {NA if value is None else f'{value:.1f}%'}"
+                      for name, value in (("no rewrites", alone), ("no learning", unlearned)))
+    return f'<td class="num"><b>{esc(shown)}</b><span class="note">{esc(note)}</span></td>'
+
+
 def nlu_subtitle(nlu: dict) -> str:
     tolerance = number(nlu.get("tolerance_points"))
     parts = [
         f"day {nlu['day']}" if nlu.get("day") is not None else "",
         str(nlu.get("model") or ""),
+        "defect rate: the share of the day's goal turns that failed as served (friction or a wrong intent), and "
+        "without the rewrites or any learning",
         "fix rate: of the misread phrasings users rephrased, the share the retrained model now reads correctly "
         "(learnable: those whose rephrase worked for at least 3 users)",
         "held-out accuracy before → after this run's retraining, Δ in points with its confidence interval",
@@ -283,7 +317,7 @@ def panel_nlu(run_dir: str | os.PathLike) -> str:
     if not locales:
         return card(title, no_data("no locales in nlu.json"), nlu_subtitle(nlu), wide=True)
     rows = "".join(nlu_row(name, locales[name]) for name in sorted(locales))
-    head = ('<tr><th>Locale</th><th class="num">Fix rate</th><th class="num">Accuracy before → after</th>'
+    head = ('<tr><th>Locale</th><th class="num">Defect rate</th><th class="num">Fix rate</th><th class="num">Accuracy before → after</th>'
             '<th class="num">Δ points [CI]</th><th class="num">Records added</th><th>Regressed intents</th>'
             "<th>Verdict</th></tr>")
     return card(title, f'<table class="nlu"><thead>{head}</thead><tbody>{rows}</tbody></table>', nlu_subtitle(nlu),

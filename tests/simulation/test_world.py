@@ -115,3 +115,30 @@ def test_hostile_phrasings_recur_across_users_fail_and_get_rephrased(worlds, row
     assert "<img src=x onerror=alert(1)>" in utterances
     assert any(len(u) == LONG_UTTERANCE_CHARS for u in utterances)
     assert any("\u202e" in u and len(u.strip("\u202e\u202c")) > 5 for u in utterances)  # bidi inside text
+
+
+class ByKeyword:
+    """A reader standing in for a model: `alarm_set` for texts naming an alarm, `weather_query` otherwise."""
+
+    def predict(self, texts):
+        return ["alarm_set" if "alarm" in text else "weather_query" for text in texts]
+
+
+def test_a_runtime_rewriter_sends_the_target_to_the_nlu_and_records_it():
+    seven_am_alarm = "Set an alarm for seven am!"
+    rewrites = {"wake me up at seven am": seven_am_alarm}
+    world = LocaleWorld("en-US", ALARM_RECORDS, seed=1, config=SMALL, reader=ByKeyword(), rewrites=rewrites)
+    plain = LocaleWorld("en-US", ALARM_RECORDS, seed=1, config=SMALL, reader=ByKeyword())
+    seven_am = world.goal_index("alarm_set", {"time": ("seven am",)})
+    wake_me = next(c.index for c in world.carriers if c.pieces[0][0] == "wake me up at ")
+    alarm_for = next(c.index for c in world.carriers if c.pieces[0][0] == "set an alarm for ")
+
+    rewritten, direct = (world.phrasings[world.phrasing_ids(np.array([seven_am]), np.array([c]))[0]]
+                         for c in (wake_me, alarm_for))
+    unrewritten = plain.phrasings[plain.phrasing_ids(np.array([seven_am]), np.array([wake_me]))[0]]
+
+    assert (rewritten.text, rewritten.served) == ("wake me up at seven am", seven_am_alarm)
+    assert rewritten.read.outcome == "correct" and rewritten.read.intent == "alarm_set"
+    assert unrewritten.served is None and unrewritten.read.intent == "weather_query"  # the words alone fail
+    assert direct.served is None  # not a source: read as said
+    assert world.phrasing_served.array.to_pylist()[-2:] == [seven_am_alarm, None]

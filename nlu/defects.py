@@ -1,0 +1,85 @@
+"""The live defect rate: the share of a day's turns that fail, and how much of it each lever removed.
+
+What users of a voice assistant feel is the share of their requests that fail, not held-out accuracy. From a
+simulated day's ground truth (`schemas.truth.TRUTH`), per locale:
+
+* **served**: the share of the goal turns (turns that serve a user's goal) that failed as they were served,
+  with friction or a wrong intent (`nlu_outcome` other than `correct`): the headline;
+* **without rewrites**: the same turns read by the serving model alone, without the runtime rewriter;
+* **without learning**: the same turns read by the baseline model, before any retraining.
+
+So retraining removed `without learning - without rewrites` and the rewrites `without rewrites - served`. The
+counterfactual readings change only the turns whose reading differs: where a model reads a turn's words as
+the serving NLU did, the turn keeps its logged outcome. The turns themselves are the day's as they happened:
+with fewer failures there are fewer rephrases to read, which the served rate counts and the counterfactuals
+cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+HOSTILE_SURFACE = "hostile"  # markup around a phrasing: the NLU chokes on it whatever the model
+
+
+def _share(count: int, total: int) -> float | None:
+    return None if total == 0 else round(100.0 * count / total, 2)
+
+
+def defect_rates(truth, baseline, serving) -> dict:
+    """The day's defect rates (in % of goal turns) of one locale's truth (a pyarrow Table), read as served, by
+    the serving model alone (`serving`) and by the baseline model (`baseline`); both have `predict(texts)`."""
+    from simulation.world import normalize_phrasing
+
+    columns = truth.select(["utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance"]).to_pydict()
+    turns = [
+        (normalize_phrasing(said), intent, outcome != "correct", surface == HOSTILE_SURFACE, served is not None)
+        for said, intent, outcome, surface, served in zip(
+            columns["utterance"], columns["gold_intent"], columns["nlu_outcome"], columns["surface"],
+            columns["rewritten_utterance"], strict=True,
+        )
+        if intent is not None and outcome is not None and said
+    ]
+    texts = sorted({text for text, _, _, hostile, _ in turns if not hostile})
+    by_serving = dict(zip(texts, serving.predict(texts), strict=True)) if texts else {}
+    by_baseline = dict(zip(texts, baseline.predict(texts), strict=True)) if texts else {}
+
+    served = unrewritten = unlearned = rewritten = 0
+    for text, intent, failed, hostile, was_rewritten in turns:
+        alone = failed
+        if was_rewritten and not hostile:
+            alone = by_serving[text] != intent
+        learned_nothing = alone
+        if not hostile and by_baseline[text] != by_serving[text]:
+            learned_nothing = by_baseline[text] != intent
+        served += failed
+        unrewritten += alone
+        unlearned += learned_nothing
+        rewritten += was_rewritten
+    total = len(turns)
+    rates = {
+        "goal_turns": total,
+        "rewritten_turns": rewritten,
+        "served": _share(served, total),
+        "without_rewrites": _share(unrewritten, total),
+        "without_learning": _share(unlearned, total),
+    }
+    if total:
+        rates["removed_by_retraining"] = round(rates["without_learning"] - rates["without_rewrites"], 2)
+        rates["removed_by_rewrites"] = round(rates["without_rewrites"] - rates["served"], 2)
+    return rates
+
+
+def relative_change(first: float | None, last: float | None) -> float | None:
+    """Relative change in % from `first` to `last` (-30.0: down by 30%)."""
+    if first is None or last is None or first == 0:
+        return None
+    return round(100.0 * (last - first) / first, 1)
+
+
+def rewrite_table(rows: Sequence[dict]) -> dict[str, dict[str, str]]:
+    """The runtime rewriter's lookup, locale -> normalized source -> target, from rewrite-table rows."""
+    table: dict[str, dict[str, str]] = {}
+    for row in rows:
+        table.setdefault(row["locale"], {})[row["source"]] = row["target"]
+    return table

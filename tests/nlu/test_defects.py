@@ -1,0 +1,59 @@
+"""The live defect rate on hand-written truth rows: served, without the rewrites, without any learning."""
+
+import pyarrow as pa
+import pytest
+
+from nlu.defects import defect_rates, relative_change, rewrite_table
+
+COLUMNS = ("utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance")
+
+
+class Lookup:
+    """A model that reads each text as a table says, and everything else as `other`."""
+
+    def __init__(self, readings):
+        self.readings = readings
+
+    def predict(self, texts):
+        return [self.readings.get(text, "other") for text in texts]
+
+
+def truth(rows):
+    return pa.table({name: [row[i] for row in rows] for i, name in enumerate(COLUMNS)})
+
+
+def test_each_turn_counts_as_served_and_as_each_model_alone_would_have_read_it():
+    rows = [
+        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven"),  # fixed by the rewrite
+        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven"),
+        ("play jazz", "play_music", "correct", "clean", None),  # retraining fixed it
+        ("lights off", "iot_hue_lightoff", "friction", "clean", None),  # still failing
+        ("<b>stop</b>", "alarm_remove", "friction", "hostile", None),  # markup: fails whatever the model
+        ("stop", None, None, "clean", None),  # serves no goal: not counted
+        (None, None, None, None, None),  # a malformed row: not counted
+    ]
+    serving = Lookup({"play jazz": "play_music"})  # misreads "wake me at seven" on its own
+    baseline = Lookup({})
+    rates = defect_rates(truth(rows), baseline, serving)
+    assert rates == {
+        "goal_turns": 5, "rewritten_turns": 2,
+        "served": 40.0, "without_rewrites": 80.0, "without_learning": 100.0,
+        "removed_by_retraining": 20.0, "removed_by_rewrites": 40.0,
+    }
+
+
+def test_where_the_models_read_alike_the_logged_outcome_stands():
+    # the logged outcome came from the clean phrasing; the models agree on the words: nothing is re-read
+    rows = [("play jazz!", "play_music", "silent", "noisy", None)]
+    same = Lookup({"play jazz!": "play_music"})
+    assert defect_rates(truth(rows), same, same)["without_learning"] == 100.0
+    assert defect_rates(truth([]), same, same) == {
+        "goal_turns": 0, "rewritten_turns": 0, "served": None, "without_rewrites": None, "without_learning": None,
+    }
+
+
+def test_relative_change_and_the_rewrite_lookup():
+    assert relative_change(40.0, 26.0) == pytest.approx(-35.0)
+    assert relative_change(None, 26.0) is None and relative_change(0.0, 1.0) is None
+    rows = [{"locale": "en-US", "source": "a", "target": "b"}, {"locale": "de-DE", "source": "c", "target": "d"}]
+    assert rewrite_table(rows) == {"en-US": {"a": "b"}, "de-DE": {"c": "d"}}
