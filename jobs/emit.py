@@ -4,7 +4,7 @@
 
 Reads OUT/pairs, OUT/labels and OUT/feedback (the served rewrites' outcomes, `miner.feedback`); writes
 OUT/rewrites (Parquet), OUT/withdrawn_rewrites (those their outcomes withdrew, with the reason),
-OUT/training/<locale>.jsonl and OUT/_stats/emit.json.
+OUT/training/<locale>.jsonl (labels a failed rewrite contradicts are held back) and OUT/_stats/emit.json.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from miner.defaults import MIN_USERS
-from miner.feedback import live_rewrites, withdrawn_rewrites
+from miner.feedback import live_rewrites, trusted_labels, withdrawn_rewrites
 from miner.records import training_records
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import EMIT
@@ -73,7 +73,10 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         withdrawn_rewrites(pairs_df, labels_df, feedback_df, args.min_users), withdrawn_path, WITHDRAWN_REWRITES,
         partition_by=("locale",),
     )
-    training_counts = write_training_jsonl(training_records(labels_df, args.run_id), dataset_path(args.out, "training"))
+    withdrawn_df = read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES)
+    training_counts = write_training_jsonl(
+        training_records(trusted_labels(labels_df, withdrawn_df), args.run_id), dataset_path(args.out, "training")
+    )
 
     rewrites_by_locale = {
         r["locale"]: r["n"]

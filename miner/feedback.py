@@ -16,6 +16,10 @@ The rules, applied at each emit to the feedback of all days (decayed like all ev
   weight counts as `MINED_WEIGHT_USERS` served users: a rewrite that keeps working gains weight, one that
   fails loses it, and below `MIN_REWRITE_WEIGHT` it is **withdrawn, `demoted`**.
 
+A failed rewrite also casts doubt on the label it served: when most users failed with a target of the label's
+intent, the label is as wrong as the rewrite, and its training record is held back (`trusted_labels`) while the
+failures last.
+
 What a served rewrite hides: while it is served, its source no longer fails, so the days add no new evidence
 for it. Nothing is lost: the pair and label states keep the evidence that created it (decay scales their
 masses, not the ratios that weights are made of), and the served outcomes now confirm it instead.
@@ -142,3 +146,18 @@ def withdrawn_rewrites(
     return failed.select(*WITHDRAWN_REWRITES.column_names).unionByName(
         demoted.select(*WITHDRAWN_REWRITES.column_names)
     )
+
+
+def trusted_labels(labels_df: DataFrame, withdrawn_df: DataFrame) -> DataFrame:
+    """The labels no failed rewrite contradicts: a label whose phrasing was rewritten to a target of the label's
+    own intent and failed for most users is held back from training. A failed target of unknown intent (a goal
+    head standing in, or no longer mined) counts as the label's: goal heads carry it."""
+    failed = withdrawn_df.where(F.col("reason") == "failed").select("locale", "source", "target_intent")
+    contradicted = (
+        labels_df.select("locale", "source", "intent")
+        .join(failed, on=["locale", "source"], how="inner")
+        .where(F.col("target_intent").isNull() | (F.col("target_intent") == F.col("intent")))
+        .select("locale", "source", "intent")
+        .distinct()
+    )
+    return labels_df.join(contradicted, on=["locale", "source", "intent"], how="left_anti").select(*labels_df.columns)

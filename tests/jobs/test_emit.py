@@ -103,9 +103,9 @@ def test_run_writes_one_live_rewrite_per_failing_phrasing_and_a_training_file_pe
     stats = emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
 
     assert stats == {
-        "training_records": 3, "training_records_by_locale": {"de-DE": 1, "en-US": 2},
+        "training_records": 2, "training_records_by_locale": {"en-US": 2},
         "rewrites": 1, "rewrites_by_locale": {"en-US": 1}, "withdrawn_rewrites": 1,
-        "withdrawn_rewrites_by_locale": {"de-DE": 1}, "rows_out": 4,
+        "withdrawn_rewrites_by_locale": {"de-DE": 1}, "rows_out": 3,
     }
     assert json.loads(open(stats_path(str(out), "emit")).read()) == stats
 
@@ -119,10 +119,8 @@ def test_run_writes_one_live_rewrite_per_failing_phrasing_and_a_training_file_pe
     assert [tuple(r) for r in withdrawn] == [("de-DE", WECK, WECKER, None, 4.0, 4.0, 0.0, "failed")]
 
     files = training_files(out)
-    assert list(files) == ["de-DE.jsonl", "en-US.jsonl"]
-    assert files["de-DE.jsonl"] == [
-        record("de-DE", "weck mich um sieben", "weck mich um [time : sieben]", "alarm_set", 0.5, 3, "run-1"),
-    ]
+    # WECK's label served as its goal head and failed for every user: the label is held back from training too
+    assert list(files) == ["en-US.jsonl"]
     en_us = [
         record("en-US", "wake me at seven", "wake me at [time : seven]", "alarm_set", 0.6, 5, "run-1"),
         record("en-US", "jazz now", "jazz now", "play_music", 0.2, 3, "run-1"),  # no slots: nothing to mark

@@ -11,12 +11,14 @@ from miner.feedback import (
     live_rewrites,
     merged_feedback,
     rewrite_feedback,
+    trusted_labels,
     with_served_text,
     withdrawn_rewrites,
 )
 from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
+from schemas.outputs import WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 
 WAKE, ALARM = "wake me at seven", "set an alarm for seven"
@@ -135,3 +137,21 @@ def test_without_any_feedback_the_table_is_the_mined_one(spark):
         ("en-US", WAKE, ALARM, pytest.approx(0.6), "alarm_set", 4, 0.0, None)
     ]
     assert withdrawn_rewrites(pairs_df, labels_df, empty, 3).count() == 0
+
+
+def test_a_label_whose_rewrite_of_its_own_intent_failed_is_held_back_from_training(spark):
+    labels = spark.createDataFrame(
+        [label(WAKE, "alarm_set"), label(PLAY, "play_music"), label("jazz please", "play_music"), label(NEWS, "news")],
+        LABELS.spark_schema,
+    )
+    withdrawn = spark.createDataFrame(
+        [
+            ("en-US", WAKE, ALARM, "alarm_set", 5.0, 5.0, 0.0, "failed"),  # the label's intent failed: held back
+            ("en-US", PLAY, JAZZ, "play_radio", 4.0, 4.0, 0.0, "failed"),  # another intent failed: label stands
+            ("en-US", "jazz please", JAZZ, None, 3.0, 3.0, 0.0, "failed"),  # a goal head (the label's intent)
+            ("en-US", NEWS, "the news", "news", 9.0, 4.0, 0.55, "demoted"),  # demoted, not failed: label stands
+        ],
+        WITHDRAWN_REWRITES.spark_schema,
+    )
+    kept = sorted((r["source"], r["intent"]) for r in trusted_labels(labels, withdrawn).collect())
+    assert kept == [(NEWS, "news"), (PLAY, "play_music")]
