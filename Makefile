@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate evaluate-sources test check prerequisites fuzz loop venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
+.PHONY: demo evaluate evaluate-sources test check prerequisites fuzz loop launch venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
 
 venv: $(STAMP)
 
@@ -64,6 +64,16 @@ LOOP_OUT ?= $(DEMO)/loop
 LOOP_DAYS ?= 3
 loop: $(STAMP)
 	$(BIN)/rephrase-miner loop --massive $(MASSIVE) --out $(LOOP_OUT) --days $(LOOP_DAYS) --overwrite
+
+# A language launch (README "NLU in the loop"): LAUNCH_LOCALE starts from a seed model of LAUNCH_SEED_RECORDS
+# annotated records and self-learning runs for LAUNCH_DAYS days. Writes LAUNCH_OUT/loop.md, loop.json and loop.svg.
+LAUNCH_OUT ?= $(DEMO)/launch
+LAUNCH_LOCALE ?= sw-KE
+LAUNCH_SEED_RECORDS ?= 300
+LAUNCH_DAYS ?= 7
+launch: $(STAMP)
+	$(BIN)/rephrase-miner loop --massive $(MASSIVE) --out $(LAUNCH_OUT) --locales $(LAUNCH_LOCALE) \
+		--seed-records $(LAUNCH_SEED_RECORDS) --days $(LAUNCH_DAYS) --overwrite
 
 # The property tests with freshly drawn examples (`make test` draws the same ones on every run). A failure
 # prints the example; add it to the test with @example.
