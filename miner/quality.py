@@ -153,6 +153,8 @@ def rewrites_suite(checks: Checks) -> list[gxe.Expectation]:
         *_output_rows("rewrites", checks),
         _unique("locale", "source"),
         _rows_where("source = target", "no rewrite to itself"),
+        _between("served_users", 0.0, None, "served users never negative"),
+        _between("live_success_rate", 0.0, 1.0, "live success rate in [0, 1]"),
     ]
 
 

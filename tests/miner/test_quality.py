@@ -139,6 +139,8 @@ def test_pairs_labels_and_rewrites_suites():
     assert described(rewrites_suite(checks))[2:] == [
         ("ExpectCompoundColumnsToBeUnique", "(locale, source) unique", CRITICAL),
         ("UnexpectedRowsExpectation", "no rewrite to itself", CRITICAL),
+        ("ExpectColumnValuesToBeBetween", "served users never negative", CRITICAL),
+        ("ExpectColumnValuesToBeBetween", "live success rate in [0, 1]", CRITICAL),
     ]
 
 
