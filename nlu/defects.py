@@ -8,7 +8,9 @@ simulated day's ground truth (`schemas.truth.TRUTH`), per locale:
 * **without rewrites**: the same turns read by the serving model alone, without the runtime rewriter;
 * **without learning**: the same turns read by the baseline model, before any retraining.
 
-So retraining removed `without learning - without rewrites` and the rewrites `without rewrites - served`. The
+So retraining removed `without learning - without rewrites` and the rewrites `without rewrites - served`. And
+**no working phrasing**: the served failures of goals that no turn of the day served right, in any words: the
+logs hold no label for them, so no miner can learn them from that day. The
 counterfactual readings change only the turns whose reading differs: where a model reads a turn's words as
 the serving NLU did, the turn keeps its logged outcome. The turns themselves are the day's as they happened:
 with fewer failures there are fewer rephrases to read, which the served rate counts and the counterfactuals
@@ -31,15 +33,16 @@ def defect_rates(truth, baseline, serving) -> dict:
     the serving model alone (`serving`) and by the baseline model (`baseline`); both have `predict(texts)`."""
     from simulation.world import normalize_phrasing
 
-    columns = truth.select(["utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance"]).to_pydict()
-    turns = [
-        (normalize_phrasing(said), intent, outcome != "correct", surface == HOSTILE_SURFACE, served is not None)
-        for said, intent, outcome, surface, served in zip(
-            columns["utterance"], columns["gold_intent"], columns["nlu_outcome"], columns["surface"],
-            columns["rewritten_utterance"], strict=True,
-        )
+    names = ["utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance", "goal_id"]
+    columns = truth.select(names).to_pydict()
+    rows = [
+        (normalize_phrasing(said), intent, outcome != "correct", surface == HOSTILE_SURFACE, served is not None, goal)
+        for said, intent, outcome, surface, served, goal in zip(*(columns[name] for name in names), strict=True)
         if intent is not None and outcome is not None and said
     ]
+    served_right = {goal for _, _, failed, _, _, goal in rows if not failed}
+    no_working_phrasing = sum(1 for _, _, failed, _, _, goal in rows if failed and goal not in served_right)
+    turns = [r[:5] for r in rows]
     texts = sorted({text for text, _, _, hostile, _ in turns if not hostile})
     by_serving = dict(zip(texts, serving.predict(texts), strict=True)) if texts else {}
     by_baseline = dict(zip(texts, baseline.predict(texts), strict=True)) if texts else {}
@@ -63,6 +66,7 @@ def defect_rates(truth, baseline, serving) -> dict:
         "served": _share(served, total),
         "without_rewrites": _share(unrewritten, total),
         "without_learning": _share(unlearned, total),
+        "no_working_phrasing": _share(no_working_phrasing, total),
     }
     if total:
         rates["removed_by_retraining"] = round(rates["without_learning"] - rates["without_rewrites"], 2)

@@ -93,8 +93,10 @@ def defect_lines(report: dict) -> list[str]:
         "",
         "The share of the day's goal turns that failed (friction or a wrong intent) as served; without the "
         "rewrites served that day (the serving model alone); and without any learning (the baseline model). "
-        "Rewrites: the table published the day before, served in front of the model; withdrawn: taken out by "
-        "their own outcomes at that day's publish.",
+        "Removed by retraining and by rewrites: in points. No working phrasing: the served failures of goals that "
+        "no turn of the day served right, in any words (the logs hold no label for them). Rewrites: the table "
+        "published the day before, served in front of the model; withdrawn: taken out by their own outcomes at "
+        "that day's publish.",
         "",
         "| locale | first day | last day | relative change |",
         "|---|---:|---:|---:|",
@@ -108,8 +110,8 @@ def defect_lines(report: dict) -> list[str]:
     lines += [
         "",
         "| day | locale | goal turns | served | without rewrites | without learning | removed by retraining | "
-        "removed by rewrites | rewritten turns | rewrites served | published | withdrawn |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "removed by rewrites | no working phrasing | rewritten turns | rewrites served | published | withdrawn |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for day in report["days"]:
         for locale, r in day["locales"].items():
@@ -118,6 +120,7 @@ def defect_lines(report: dict) -> list[str]:
                 f"| {day['day']} | {locale} | {d['goal_turns']:,} | {_rate(d['served'])} | "
                 f"{_rate(d['without_rewrites'])} | {_rate(d['without_learning'])} | "
                 f"{d.get('removed_by_retraining', 0):.2f} | {d.get('removed_by_rewrites', 0):.2f} | "
+                f"{_rate(d.get('no_working_phrasing'))} | "
                 f"{d['rewritten_turns']:,} | {r['rewrites_served']:,} | {r['rewrites_published']:,} | "
                 f"{len(r['withdrawn']):,} |"
             )

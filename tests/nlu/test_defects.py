@@ -5,7 +5,7 @@ import pytest
 
 from nlu.defects import defect_rates, relative_change, rewrite_table
 
-COLUMNS = ("utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance")
+COLUMNS = ("utterance", "gold_intent", "nlu_outcome", "surface", "rewritten_utterance", "goal_id")
 
 
 class Lookup:
@@ -24,31 +24,34 @@ def truth(rows):
 
 def test_each_turn_counts_as_served_and_as_each_model_alone_would_have_read_it():
     rows = [
-        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven"),  # fixed by the rewrite
-        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven"),
-        ("play jazz", "play_music", "correct", "clean", None),  # retraining fixed it
-        ("lights off", "iot_hue_lightoff", "friction", "clean", None),  # still failing
-        ("<b>stop</b>", "alarm_remove", "friction", "hostile", None),  # markup: fails whatever the model
-        ("stop", None, None, "clean", None),  # serves no goal: not counted
-        (None, None, None, None, None),  # a malformed row: not counted
+        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven", "g1"),  # fixed by the rewrite
+        ("wake me at seven", "alarm_set", "correct", "clean", "set an alarm for seven", "g1"),
+        ("play jazz", "play_music", "correct", "clean", None, "g2"),  # retraining fixed it
+        ("lights off", "iot_hue_lightoff", "friction", "clean", None, "g3"),  # still failing, in any words
+        ("<b>stop</b>", "alarm_remove", "friction", "hostile", None, "g4"),  # markup: fails whatever the model
+        ("stop alarm", "alarm_remove", "correct", "clean", None, "g4"),  # ... but other words worked
+        ("stop", None, None, "clean", None, None),  # serves no goal: not counted
+        (None, None, None, None, None, None),  # a malformed row: not counted
     ]
-    serving = Lookup({"play jazz": "play_music"})  # misreads "wake me at seven" on its own
-    baseline = Lookup({})
+    serving = Lookup({"play jazz": "play_music", "stop alarm": "alarm_remove"})  # misreads "wake me at seven"
+    baseline = Lookup({"stop alarm": "alarm_remove"})
     rates = defect_rates(truth(rows), baseline, serving)
     assert rates == {
-        "goal_turns": 5, "rewritten_turns": 2,
-        "served": 40.0, "without_rewrites": 80.0, "without_learning": 100.0,
-        "removed_by_retraining": 20.0, "removed_by_rewrites": 40.0,
+        "goal_turns": 6, "rewritten_turns": 2,
+        "served": pytest.approx(33.33), "without_rewrites": pytest.approx(66.67), "without_learning": pytest.approx(83.33),
+        "no_working_phrasing": pytest.approx(16.67),  # "lights off": no turn of its goal worked
+        "removed_by_retraining": pytest.approx(16.66), "removed_by_rewrites": pytest.approx(33.34),
     }
 
 
 def test_where_the_models_read_alike_the_logged_outcome_stands():
     # the logged outcome came from the clean phrasing; the models agree on the words: nothing is re-read
-    rows = [("play jazz!", "play_music", "silent", "noisy", None)]
+    rows = [("play jazz!", "play_music", "silent", "noisy", None, "g1")]
     same = Lookup({"play jazz!": "play_music"})
     assert defect_rates(truth(rows), same, same)["without_learning"] == 100.0
     assert defect_rates(truth([]), same, same) == {
         "goal_turns": 0, "rewritten_turns": 0, "served": None, "without_rewrites": None, "without_learning": None,
+        "no_working_phrasing": None,
     }
 
 
