@@ -59,6 +59,21 @@ def test_a_locale_without_train_splits_dev_by_id_and_never_reuses_a_record(tmp_p
     assert data.train_source == "50% of dev"
 
 
+def test_a_launch_trains_on_a_few_seed_records_drawn_by_id_and_keeps_the_goals(tmp_path):
+    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(200)]
+    write_jsonl(tmp_path / "yy-YY.dev.jsonl", dev)
+    write_jsonl(tmp_path / "yy-YY.test.jsonl", [record("t0", "test")])
+    partitions = loop.read_massive(tmp_path, "yy-YY")
+    full = loop.split_locale("yy-YY", partitions, seed=7)
+    launch = loop.split_locale("yy-YY", partitions, seed=7, seed_records=20)
+    assert len(launch.train) == 20 and {r["id"] for r in launch.train} < {r["id"] for r in full.train}
+    assert launch.goals == full.goals and launch.test == full.test
+    assert launch.train_source == "20 of 50% of dev"
+    assert loop.split_locale("yy-YY", partitions, seed=7, seed_records=10_000).train == full.train
+    with pytest.raises(InputContractError, match="yy-YY: 1 seed records hold fewer than 2 intents"):
+        loop.split_locale("yy-YY", partitions, seed=7, seed_records=1)
+
+
 def test_missing_or_broken_massive_files_are_named(tmp_path):
     with pytest.raises(InputContractError, match="no such folder; give MASSIVE 1.1's folder with --massive"):
         loop.read_massive(tmp_path / "absent", "en-US")
@@ -116,7 +131,14 @@ def test_one_command_trains_simulates_mines_retrains_and_reports(spark, shipped_
     assert first["failing_phrasings"] > 0 and 0.0 <= first["fix_rate"] <= 1.0
     assert first["records_added"] > 0 and second["records_added"] >= first["records_added"]  # evidence accumulates
     assert first["test_utterances"] == 600
-    assert second["accuracy"]["before"] == first["accuracy"]["after"]  # day 2 is served by day 1's retrained model
+    assert second["accuracy"]["before"] == first["accuracy"]["after"]  # each retraining against the one before
+    # day 1: the baseline alone; day 2: the baseline (the retrained model serves a day later) behind day 1's rewrites
+    assert first["defect_rate"]["served"] == first["defect_rate"]["without_learning"] > 0
+    assert first["rewrites_served"] == 0 and second["rewrites_served"] == first["rewrites_published"] > 0
+    assert second["defect_rate"]["rewritten_turns"] > 0
+    assert second["defect_rate"]["without_rewrites"] == second["defect_rate"]["without_learning"]
+    assert second["defect_rate"]["served"] < second["defect_rate"]["without_rewrites"]
+    assert report["summary"]["en-US"]["defect_rate"]["last_day"] == second["defect_rate"]["served"]
     for day in report["days"]:
         published = day["published"]
         assert json.loads(open(f"{published}/quality/nlu.json").read())["locales"]["en-US"]["fixed"] == (
@@ -124,7 +146,7 @@ def test_one_command_trains_simulates_mines_retrains_and_reports(spark, shipped_
         assert "NLU model in the loop" in open(f"{published}/quality/dashboard.html").read()
     assert "NLU fix rate" in (out / "root" / "published" / "index.html").read_text()
     table = (out / "loop.md").read_text()
-    assert "| 2026-12-01 | en-US |" in table
+    assert "| 2026-12-01 | en-US |" in table and "## Live defect rate" in table
     assert json.loads((out / "loop.json").read_text())["days"][1]["locales"]["en-US"]["fixed"] == second["fixed"]
     assert "[loop] 2026-12-01: retrained" in capsys.readouterr().out  # progress as it goes
     with pytest.raises(FileExistsError, match="--overwrite"):
