@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> dict:
     baseline_correct = dict(correct)
     all_failures: dict[str, dict[str, dict]] = {locale: {} for locale in data}  # every day's, by phrasing
 
-    previous_published, serving_rewrites = None, {}
+    previous_published, serving_rewrites, ever_withdrawn = None, {}, set()
     for offset in range(args.days):
         day = args.first_day + dt.timedelta(days=offset)
         step = time.monotonic()
@@ -278,11 +278,8 @@ def run(args: argparse.Namespace) -> dict:
                 "defect_rate": defects,
                 "rewrites_served": len(serving_rewrites.get(locale, {})),
                 "rewrites_published": sum(r["locale"] == locale for r in rewrites),
-                "withdrawn": sorted(
-                    ({key: r[key] for key in ("source", "target", "target_intent", "reason", "served_users",
-                                              "failed_users")} for r in withdrawn if r["locale"] == locale),
-                    key=lambda r: (-r["served_users"], r["source"]),
-                ),
+                "withdrawn_in_force": sum(r["locale"] == locale for r in withdrawn),
+                "withdrawn": _newly_withdrawn(withdrawn, locale, ever_withdrawn),
                 **nlu.fix_rate(retrained, failures, config.min_users),
                 "records_added": len(mined),
                 **compare(split, correct[locale], after, args.seed),
@@ -316,6 +313,15 @@ def run(args: argparse.Namespace) -> dict:
     write_text(str(out / "loop.svg"), curve_svg(report))
     log(f"[loop] done in {report['elapsed_s']:.0f}s: {out / 'loop.md'}")
     return report
+
+
+def _newly_withdrawn(withdrawn: list[dict], locale: str, ever_withdrawn: set) -> list[dict]:
+    """The rewrites of `locale` a publish withdrew that no earlier publish had (a withdrawal stays in force
+    while its failures last, so each publish lists it again), most served first."""
+    fields = ("source", "target", "target_intent", "reason", "served_users", "failed_users")
+    new = [r for r in withdrawn if r["locale"] == locale and (locale, r["source"], r["target"]) not in ever_withdrawn]
+    ever_withdrawn.update((locale, r["source"], r["target"]) for r in new)
+    return sorted(({key: r[key] for key in fields} for r in new), key=lambda r: (-r["served_users"], r["source"]))
 
 
 def _serving_models(retrained_models: list[dict], baselines: dict, lag: int) -> dict:

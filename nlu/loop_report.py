@@ -95,8 +95,8 @@ def defect_lines(report: dict) -> list[str]:
         "rewrites served that day (the serving model alone); and without any learning (the baseline model). "
         "Removed by retraining and by rewrites: in points. No working phrasing: the served failures of goals that "
         "no turn of the day served right, in any words (the logs hold no label for them). Rewrites: the table "
-        "published the day before, served in front of the model; withdrawn: taken out by their own outcomes at "
-        "that day's publish.",
+        "published the day before, served in front of the model; newly withdrawn: taken out by their own outcomes "
+        "at that day's publish (a withdrawal stays in force while the failures last).",
         "",
         "| locale | first day | last day | relative change |",
         "|---|---:|---:|---:|",
@@ -110,7 +110,7 @@ def defect_lines(report: dict) -> list[str]:
     lines += [
         "",
         "| day | locale | goal turns | served | without rewrites | without learning | removed by retraining | "
-        "removed by rewrites | no working phrasing | rewritten turns | rewrites served | published | withdrawn |",
+        "removed by rewrites | no working phrasing | rewritten turns | rewrites served | published | newly withdrawn |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for day in report["days"]:
