@@ -1,11 +1,17 @@
 """Accumulate: merge the mined days' evidence into the running aggregate, with decay.
 
     spark-submit jobs/accumulate.py --root ROOT --ds YYYY-MM-DD --out STAGING_DIR [--decay D] [--late-days N]
+        [--min-users K]
 
 Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
 for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
-after it (ROOT/days/<day>/pairs and labels), each scaled by decay ** its age. Writes STAGING/pair_state,
-STAGING/label_state, STAGING/pairs, STAGING/labels and STAGING/_stats/accumulate.json.
+after it (ROOT/days/<day>/pairs and labels, with their users' sketches pair_users and label_users), each
+scaled by decay ** its age. Pairs and labels with fewer than K distinct users across the days are left out.
+Writes STAGING/pair_state, STAGING/label_state, STAGING/pairs, STAGING/labels and
+STAGING/_stats/accumulate.json.
+
+State and days from before the sketches (no `users_sketch` column, no pair_users or label_users) are read
+with null sketches: their rows keep the largest one-day count as their `support_users` (`miner.sketches`).
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ from miner.accumulate import (
     pair_state,
     pairs_from_state,
 )
-from miner.defaults import DECAY, LATE_DAYS
+from miner.defaults import DECAY, LATE_DAYS, MIN_USERS
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
+from pipeline.storage import exists
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
+from schemas.contract import Contract
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
+from schemas.sketches import LABEL_USERS, PAIR_USERS
 from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.stats import ACCUMULATE_STATS
 
@@ -46,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="staging directory of this run")
     parser.add_argument("--decay", type=float, default=DECAY, help="weight of yesterday's evidence, in (0, 1]")
     parser.add_argument("--late-days", type=int, default=LATE_DAYS, help="days of late logs that are re-mined")
+    parser.add_argument(
+        "--min-users", type=int, default=MIN_USERS, help="k-anonymity floor on distinct users across the days"
+    )
     args = parser.parse_args(argv)
     if not 0.0 < args.decay <= 1.0:
         parser.error(f"--decay must be in (0, 1], got {args.decay}")
@@ -56,6 +68,13 @@ def base_day(root: str, ds: str, late_days: int) -> str | None:
     """The newest published day whose state is final: older than the late-data window."""
     final = [day for day in published_days(root) if day < shift_day(ds, -late_days)]
     return final[-1] if final else None
+
+
+def read_sketches(spark: SparkSession, path: str, contract: Contract) -> DataFrame:
+    """A mined day's user sketches; none for a day mined before they existed (its rows then keep their count)."""
+    if exists(path):
+        return read_dataset(spark, path, contract)
+    return spark.createDataFrame([], contract.spark_schema)
 
 
 def _union(frames: list[DataFrame]) -> DataFrame:
@@ -78,22 +97,26 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         )
     for day in days:
         factor = args.decay ** days_between(day, args.ds)
-        pairs_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "pairs"), PAIRS)
-        labels_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "labels"), LABELS)
-        pair_states.append(decayed(pair_state(pairs_df, day), factor, PAIR_MASSES))
-        label_states.append(decayed(label_state(labels_df, day), factor, LABEL_MASSES))
+        folder = day_dir(args.root, day)
+        pairs_df = read_dataset(spark, dataset_path(folder, "pairs"), PAIRS)
+        labels_df = read_dataset(spark, dataset_path(folder, "labels"), LABELS)
+        pair_users_df = read_sketches(spark, dataset_path(folder, PAIR_USERS.name), PAIR_USERS)
+        label_users_df = read_sketches(spark, dataset_path(folder, LABEL_USERS.name), LABEL_USERS)
+        pair_states.append(decayed(pair_state(pairs_df, pair_users_df, day), factor, PAIR_MASSES))
+        label_states.append(decayed(label_state(labels_df, label_users_df, day), factor, LABEL_MASSES))
 
     paths = {name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs")}
     write_dataset(merged_pair_state(_union(pair_states)), paths["pair_state"], PAIR_STATE, partition_by=("locale",))
     write_dataset(merged_label_state(_union(label_states)), paths["label_state"], LABEL_STATE, partition_by=("locale",))
     write_dataset(
-        labels_from_state(read_dataset(spark, paths["label_state"], LABEL_STATE)), paths["labels"], LABELS,
+        labels_from_state(read_dataset(spark, paths["label_state"], LABEL_STATE), args.min_users), paths["labels"],
+        LABELS,
         partition_by=("locale",),
     )
     labels_df = read_dataset(spark, paths["labels"], LABELS)
     write_dataset(
-        pairs_from_state(read_dataset(spark, paths["pair_state"], PAIR_STATE), labels_df), paths["pairs"], PAIRS,
-        partition_by=("locale",),
+        pairs_from_state(read_dataset(spark, paths["pair_state"], PAIR_STATE), labels_df, args.min_users),
+        paths["pairs"], PAIRS, partition_by=("locale",),
     )
     pairs_df = read_dataset(spark, paths["pairs"], PAIRS)
     stats = {
@@ -102,6 +125,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "days": days,
         "day_dirs": {day: day_dir(args.root, day) for day in days},
         "decay": args.decay,
+        "min_users": args.min_users,
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
     }

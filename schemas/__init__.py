@@ -9,6 +9,7 @@ from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
 from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
+from schemas.sketches import LABEL_USERS, PAIR_USERS
 from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.texts import EMBEDDINGS, TEXTS
 from schemas.truth import TRUTH
@@ -18,11 +19,11 @@ from schemas.turns import TURNS
 # dataset of the pipeline (the miner never reads it; only evaluation does).
 ALL_CONTRACTS = (
     INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PHRASINGS, GOAL_PHRASINGS,
-    PAIRS, LABELS, PAIR_STATE, LABEL_STATE, REWRITES, TRAINING,
+    PAIRS, LABELS, PAIR_USERS, LABEL_USERS, PAIR_STATE, LABEL_STATE, REWRITES, TRAINING,
 )
 
 __all__ = [
-    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE", "LABELS",
-    "OUTCOMES", "PAIR_STATE", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TRUTH",
-    "TURNS",
+    "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE", "LABEL_USERS",
+    "LABELS", "OUTCOMES", "PAIR_STATE", "PAIR_USERS", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES", "SESSIONS",
+    "TEXTS", "TRAINING", "TRUTH", "TURNS",
 ]
