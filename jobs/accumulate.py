@@ -1,12 +1,18 @@
 """Accumulate: merge the mined days' evidence into the running aggregate, with decay.
 
     spark-submit jobs/accumulate.py --root ROOT --ds YYYY-MM-DD --out STAGING_DIR [--decay D] [--late-days N]
+        [--min-users K]
 
 Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
 for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
-after it (ROOT/days/<day>/pairs, labels and feedback), each scaled by decay ** its age. Writes STAGING/pair_state,
-STAGING/label_state, STAGING/pairs, STAGING/labels, STAGING/feedback (the served rewrites' outcomes, all days)
-and STAGING/_stats/accumulate.json.
+after it (ROOT/days/<day>/pairs and labels, with their users' sketches pair_users and label_users, and the
+served rewrites' outcomes, feedback), each scaled by decay ** its age. Pairs and labels with fewer than K
+distinct users across the days are left out. Writes STAGING/pair_state, STAGING/label_state, STAGING/pairs,
+STAGING/labels, STAGING/feedback (all days) and STAGING/_stats/accumulate.json.
+
+State and days from before the sketches (no `users_sketch` column, no pair_users or label_users) are read
+with null sketches: their rows keep the largest one-day count as their `support_users` (`miner.sketches`).
+State and days from before feedback have none: they served no rewrite.
 """
 
 from __future__ import annotations
@@ -28,15 +34,17 @@ from miner.accumulate import (
     pair_state,
     pairs_from_state,
 )
-from miner.defaults import DECAY, LATE_DAYS
+from miner.defaults import DECAY, LATE_DAYS, MIN_USERS
 from miner.feedback import merged_feedback
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
 from pipeline.storage import exists
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
+from schemas.contract import Contract
 from schemas.feedback import FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
+from schemas.sketches import LABEL_USERS, PAIR_USERS
 from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.stats import ACCUMULATE_STATS
 
@@ -51,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="staging directory of this run")
     parser.add_argument("--decay", type=float, default=DECAY, help="weight of yesterday's evidence, in (0, 1]")
     parser.add_argument("--late-days", type=int, default=LATE_DAYS, help="days of late logs that are re-mined")
+    parser.add_argument(
+        "--min-users", type=int, default=MIN_USERS, help="k-anonymity floor on distinct users across the days"
+    )
     args = parser.parse_args(argv)
     if not 0.0 < args.decay <= 1.0:
         parser.error(f"--decay must be in (0, 1], got {args.decay}")
@@ -63,16 +74,19 @@ def base_day(root: str, ds: str, late_days: int) -> str | None:
     return final[-1] if final else None
 
 
+def read_if_present(spark: SparkSession, path: str, contract: Contract) -> DataFrame:
+    """A dataset that older runs did not write (user sketches, feedback): empty where it is missing."""
+    if exists(path):
+        return read_dataset(spark, path, contract)
+    return spark.createDataFrame([], contract.spark_schema)
+
+
 def _union(frames: list[DataFrame]) -> DataFrame:
     return functools.reduce(DataFrame.unionByName, frames)
 
 
 def _feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
-    """A folder's feedback, decayed; none where the folder predates feedback (it then served no rewrite)."""
-    path = dataset_path(folder, "feedback")
-    if not exists(path):
-        return spark.createDataFrame([], FEEDBACK.spark_schema)
-    return decayed(read_dataset(spark, path, FEEDBACK), factor, FEEDBACK_MASSES)
+    return decayed(read_if_present(spark, dataset_path(folder, FEEDBACK.name), FEEDBACK), factor, FEEDBACK_MASSES)
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
@@ -92,11 +106,14 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         feedbacks.append(_feedback_of(spark, base_dir, factor))
     for day in days:
         factor = args.decay ** days_between(day, args.ds)
-        pairs_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "pairs"), PAIRS)
-        labels_df = read_dataset(spark, dataset_path(day_dir(args.root, day), "labels"), LABELS)
-        pair_states.append(decayed(pair_state(pairs_df, day), factor, PAIR_MASSES))
-        label_states.append(decayed(label_state(labels_df, day), factor, LABEL_MASSES))
-        feedbacks.append(_feedback_of(spark, day_dir(args.root, day), factor))
+        folder = day_dir(args.root, day)
+        pairs_df = read_dataset(spark, dataset_path(folder, "pairs"), PAIRS)
+        labels_df = read_dataset(spark, dataset_path(folder, "labels"), LABELS)
+        pair_users_df = read_if_present(spark, dataset_path(folder, PAIR_USERS.name), PAIR_USERS)
+        label_users_df = read_if_present(spark, dataset_path(folder, LABEL_USERS.name), LABEL_USERS)
+        pair_states.append(decayed(pair_state(pairs_df, pair_users_df, day), factor, PAIR_MASSES))
+        label_states.append(decayed(label_state(labels_df, label_users_df, day), factor, LABEL_MASSES))
+        feedbacks.append(_feedback_of(spark, folder, factor))
 
     paths = {
         name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs", "feedback")
@@ -105,13 +122,14 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     write_dataset(merged_pair_state(_union(pair_states)), paths["pair_state"], PAIR_STATE, partition_by=("locale",))
     write_dataset(merged_label_state(_union(label_states)), paths["label_state"], LABEL_STATE, partition_by=("locale",))
     write_dataset(
-        labels_from_state(read_dataset(spark, paths["label_state"], LABEL_STATE)), paths["labels"], LABELS,
+        labels_from_state(read_dataset(spark, paths["label_state"], LABEL_STATE), args.min_users), paths["labels"],
+        LABELS,
         partition_by=("locale",),
     )
     labels_df = read_dataset(spark, paths["labels"], LABELS)
     write_dataset(
-        pairs_from_state(read_dataset(spark, paths["pair_state"], PAIR_STATE), labels_df), paths["pairs"], PAIRS,
-        partition_by=("locale",),
+        pairs_from_state(read_dataset(spark, paths["pair_state"], PAIR_STATE), labels_df, args.min_users),
+        paths["pairs"], PAIRS, partition_by=("locale",),
     )
     pairs_df = read_dataset(spark, paths["pairs"], PAIRS)
     stats = {
@@ -120,6 +138,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "days": days,
         "day_dirs": {day: day_dir(args.root, day) for day in days},
         "decay": args.decay,
+        "min_users": args.min_users,
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
         "served_rewrites": read_dataset(spark, paths["feedback"], FEEDBACK).count(),

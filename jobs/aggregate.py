@@ -3,7 +3,8 @@
     spark-submit jobs/aggregate.py --out OUT_DIR [--min-users K] [--intent-prior true|false]
 
 Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings, OUT/embeddings and OUT/variants; writes
-OUT/pairs (rephrases and variants), OUT/labels, OUT/feedback (the served rewrites' outcomes) and
+OUT/pairs (rephrases and variants), OUT/labels, the sketches of their users that the scheduled runs count users
+across days with (OUT/pair_users, OUT/label_users), OUT/feedback (the served rewrites' outcomes) and
 OUT/_stats/aggregate.json.
 """
 
@@ -28,6 +29,7 @@ from miner.chain import transition_probabilities, user_transitions
 from miner.defaults import INTENT_PRIOR
 from miner.feedback import rewrite_feedback
 from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
+from miner.sketches import label_user_sketches, pair_user_sketches
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from pipeline.config import parse_bool
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
@@ -38,6 +40,7 @@ from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
+from schemas.sketches import LABEL_USERS, PAIR_USERS
 from schemas.stats import AGGREGATE_STATS
 from schemas.texts import EMBEDDINGS
 
@@ -86,12 +89,19 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     write_dataset(
         one_pair_per_key(rephrases_df.unionByName(variants_df)), pairs_path, PAIRS, partition_by=("locale",)
     )
+    pairs_df = read_dataset(spark, pairs_path, PAIRS)
+    write_dataset(
+        pair_user_sketches(confirmed_df, pairs_df), dataset_path(args.out, PAIR_USERS.name), PAIR_USERS,
+        partition_by=("locale",),
+    )
     confirmed_df.unpersist()
-
-    feedback_path = dataset_path(args.out, "feedback")
+    write_dataset(
+        label_user_sketches(outcomes_df, labels_df), dataset_path(args.out, LABEL_USERS.name), LABEL_USERS,
+        partition_by=("locale",),
+    )
+    feedback_path = dataset_path(args.out, FEEDBACK.name)
     write_dataset(rewrite_feedback(outcomes_df), feedback_path, FEEDBACK, partition_by=("locale",))
 
-    pairs_df = read_dataset(spark, pairs_path, PAIRS)
     stats = {
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),

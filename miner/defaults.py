@@ -22,6 +22,12 @@ MIN_USERS = 3
 # off, the votes decide alone (where a locale's NLU errors are correlated, the prior inherits them).
 INTENT_PRIOR = True
 
+# Distinct users across days: each day's pairs and labels keep an HLL sketch of their users' keys (miner.sketches)
+# with 2^USERS_SKETCH_LG_K registers, about 1.6% relative error once a row has more than a few hundred users and
+# next to exact below that (the range the k-user floor decides in). Not a run setting: sketches of different
+# sizes do not merge, so changing it means re-mining the days the state was built from.
+USERS_SKETCH_LG_K = 12
+
 # Cross-user variants: the most popular phrasings of a goal that are paired with each other.
 TOP_PHRASINGS_PER_GOAL = 10
 

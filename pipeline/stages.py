@@ -63,7 +63,7 @@ MINING_STAGES = (INGEST, SESSIONIZE, REPHRASES, VARIANTS, AGGREGATE)
 LAST_MINING_STAGE = MINING_STAGES[-1]
 
 # A scheduled day, after its days are mined: merge them into the running aggregate in staging.
-ACCUMULATE = Stage("accumulate", ("root", "ds", "out", "decay", "late_days"))
+ACCUMULATE = Stage("accumulate", ("root", "ds", "out", "decay", "late_days", "min_users"))
 EMIT = Stage("emit", ("out", "run_id", "min_users"))
 VALIDATE = Stage(
     "validate",

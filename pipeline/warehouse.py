@@ -1,6 +1,6 @@
 """Where scheduled runs keep their data under one root, and how a validated run is published.
 
-    ROOT/days/<day>/                   one day's logs mined: turns ... pairs, labels, _stats (working set)
+    ROOT/days/<day>/                   one day's logs mined: turns ... pairs, labels, user sketches, _stats
     ROOT/staging/<ds>/                 the run for <ds>: accumulated state, pairs, labels, rewrites, training
     ROOT/published/<ds>/<version>/     a validated run, moved here from staging by a rename
     ROOT/published/<ds>/CURRENT.json   which version of <ds> readers use (replaced atomically)

@@ -2,10 +2,22 @@
 
 Each row holds additive masses (decayed sums), so that yesterday's state, scaled by the decay, plus today's
 evidence is today's state. The published `pairs` and `labels` are derived from it.
+
+`users_sketch` is the one part that is not a mass: sketches do not decay, so a row's sketch holds every user
+behind it on any day merged into it, and `support_users` counts distinct users over the row's whole history
+(`miner.sketches`). State written before the column existed reads with a null sketch: such a row keeps its
+stored count as a floor, and its sketch starts with the next day merged into it.
 """
 
 from schemas.contract import Column, Contract
-from schemas.types import FLOAT32, FLOAT64, INT64, SLOTS, STRING
+from schemas.sketches import SKETCH_DOC
+from schemas.types import FLOAT32, FLOAT64, HLL_SKETCH, INT64, SLOTS, STRING
+
+SUPPORT_USERS_DOC = (
+    "distinct users across the days merged: the sketch's estimate, never below the largest one-day count "
+    "(alone where the row has no sketch)"
+)
+STATE_SKETCH_DOC = f"{SKETCH_DOC}, merged over the days; null where no day had one (variants, state of old runs)"
 
 PAIR_STATE = Contract(
     name="pair_state",
@@ -22,8 +34,9 @@ PAIR_STATE = Contract(
         Column("beta", FLOAT64, False, "decayed sum of the daily evidence against it"),
         Column("score_mass", FLOAT64, False, "decayed sum of the daily scores"),
         Column("day_mass", FLOAT64, False, "decayed count of the days the pair was seen (score = mass / this)"),
-        Column("support_users", INT64, False, "the most distinct users behind the pair on any one day"),
+        Column("support_users", INT64, False, SUPPORT_USERS_DOC),
         Column("support_sessions", INT64, False, "sessions behind the pair, summed over the days"),
+        Column("users_sketch", HLL_SKETCH, True, STATE_SKETCH_DOC),
         Column("last_day", STRING, False, "the latest day (YYYY-MM-DD) with evidence for the pair"),
         Column("target_intent", STRING, True, "as on the latest day"),
         Column("success_probability", FLOAT32, True, "as on the latest day"),
@@ -47,7 +60,8 @@ LABEL_STATE = Contract(
         Column("intent", STRING, False, "the intent a day's voters chose"),
         Column("vote_mass", FLOAT64, False, "decayed sum of weight x voters"),
         Column("voter_mass", FLOAT64, False, "decayed sum of voters"),
-        Column("support_users", INT64, False, "the most users the phrasing failed for on any one day"),
+        Column("support_users", INT64, False, f"users it failed for, on this label's days: {SUPPORT_USERS_DOC}"),
+        Column("users_sketch", HLL_SKETCH, True, STATE_SKETCH_DOC),
         Column("voters", INT64, False, "the most voters for the intent on any one day"),
         Column("last_day", STRING, False, "the latest day (YYYY-MM-DD) with this label"),
         Column("surface", STRING, False, "as on the latest day"),

@@ -110,6 +110,7 @@ ACCUMULATE_STATS = StatsContract(
         ("days", list, "the mined days merged in"),
         ("day_dirs", dict, "each merged day's folder"),
         ("decay", float, "weight of a day-old evidence"),
+        ("min_users", int, "k-anonymity floor on the distinct users across the days"),
         ("pairs_by_kind", dict, "pairs per kind"),
         ("labels", int, "labelled failing phrasings"),
         ("served_rewrites", int, "rewrites with served outcomes on any merged day"),

@@ -71,3 +71,6 @@ STRING_LIST = ColumnType(
 # A vector as one binary value (little-endian float16): a list<float> column costs a repetition level per
 # element to decode and shuffle, and the vectors are read and joined per distinct text on the hot path.
 FLOAT16_VECTOR = ColumnType("binary (float16 vector)", pa.binary(), T.BinaryType(), _exactly(pa.binary()))
+# A DataSketches HLL sketch as Spark's hll_sketch_agg writes it (updatable binary image): it holds hashed
+# registers of the keys it saw, never the keys, and only Spark's hll_* functions read it.
+HLL_SKETCH = ColumnType("binary (HLL sketch)", pa.binary(), T.BinaryType(), _exactly(pa.binary()))

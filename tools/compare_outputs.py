@@ -6,8 +6,9 @@
 Parquet datasets are compared by their sorted rows; JSON, Markdown, SVG and HTML files by their text. What
 differs between any two runs is masked first: run ids, published versions, embedding-cache batch names,
 timestamps, elapsed times, the code version, the input fingerprint (it hashes the logs' modification
-times) and the folder the output folders lie in. Prints each difference and exits 1 if there is one. GX Data Docs pages of single validations are
-skipped: their folder names are run times.
+times), the bytes of user sketches (their counts are compared) and the folder the output folders lie in.
+Prints each difference and exits 1 if there is one. GX Data Docs pages of single validations are skipped:
+their folder names are run times.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ VOLATILE = re.compile(
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00)?"  # ISO timestamps
     r"|\d+\.\d+\.\d+\+g[0-9a-f]+"  # code versions
 )
+# HLL sketches of users (the accumulated state's): their bytes may follow the order users were added in, and
+# what they hold is compared through the rows' `support_users`.
+VOLATILE_COLUMNS = {"users_sketch"}
 VOLATILE_KEYS = {"input_fingerprint", "code_version", "started_at", "finished_at", "published_at", "seconds"}
 TEXT_SUFFIXES = {".json", ".md", ".svg", ".html", ".jsonl", ".txt", ".csv"}
 
@@ -66,7 +70,7 @@ def datasets(root: Path) -> dict[Path, list[Path]]:
 def sorted_rows(folders: list[Path], checkout: str) -> list[str]:
     tables = [ds.dataset(f, format="parquet", partitioning="hive").to_table() for f in folders]
     table = pa.concat_tables(tables, promote_options="default")
-    table = table.select(sorted(table.column_names))
+    table = table.select(sorted(set(table.column_names) - VOLATILE_COLUMNS))
     return sorted(masked_text(repr(row).replace(checkout, "CHECKOUT")) for row in table.to_pylist())
 
 

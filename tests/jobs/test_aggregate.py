@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from pyspark.sql import Row
+from pyspark.sql import functions as F
 
 from jobs import aggregate
 from pipeline.config import RunConfig
@@ -14,6 +15,7 @@ from pipeline.stages import AGGREGATE, stats_path
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
+from schemas.sketches import LABEL_USERS, PAIR_USERS
 from tests.conftest import argument_error
 from tests.jobs.mined_day import ALARM, SHORT_ALARM, STAGE_INPUTS, WAKE, stage_out
 
@@ -104,6 +106,24 @@ def test_run_pools_the_rephrase_labels_the_failing_phrasing_and_keeps_the_varian
     }
 
 
+def sketched_users(spark, path, contract):
+    """Each row's key and the estimate of its users' sketch."""
+    key = [name for name in contract.column_names if name != "users_sketch"]
+    return [tuple(r) for r in read_dataset(spark, path, contract).select(
+        *key, F.hll_sketch_estimate("users_sketch")
+    ).collect()]
+
+
+@pytest.mark.slow
+def test_run_sketches_the_users_it_counted_behind_each_rephrase_and_label(spark, inputs_out):
+    out, _ = run_on_inputs(spark, inputs_out, "sketches")
+
+    # The very users of support_users: account-1 .. account-4 rephrased, and account-5 failed too. The variant
+    # pair has no sketch: its support adds up each goal's users, no count of one set of users.
+    assert sketched_users(spark, str(out / "pair_users"), PAIR_USERS) == [("en-US", WAKE, ALARM, "rephrase", 4)]
+    assert sketched_users(spark, str(out / "label_users"), LABEL_USERS) == [("en-US", WAKE, 5)]
+
+
 @pytest.mark.slow
 def test_run_with_a_higher_floor_and_no_prior(spark, inputs_out):
     out, stats = run_on_inputs(spark, inputs_out, "floor-5", "--min-users", "5", "--intent-prior", "false")
@@ -115,6 +135,7 @@ def test_run_with_a_higher_floor_and_no_prior(spark, inputs_out):
         "served_rewrites": 0, "rows_out": 1,
     }
     assert list(pairs_of(spark, out)) == ["variant"]
+    assert read_dataset(spark, str(out / "pair_users"), PAIR_USERS).count() == 0  # no rephrase, no sketch
     (label,) = read_dataset(spark, str(out / "labels"), LABELS).collect()
     # the phrasing still failed for 5 users; its goal's head, said by 4, no longer reaches the floor
     assert (label["source"], label["intent"], label["support_users"], label["goal_head"]) == (
