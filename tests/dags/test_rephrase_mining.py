@@ -106,7 +106,7 @@ def test_post_mining_tasks_render_the_stage_arguments_for_the_logical_date(dag):
         assert render(dag, stage.name, "application_args", {"root": root}) == stage.argv(values)
     assert render(dag, "accumulate", "application_args", {"root": root, "decay": 0.7, "late_days": 5}) == [
         "--root", root, "--ds", "2026-11-30", "--out", "s3a://bucket/runs/staging/2026-11-30", "--decay", "0.7",
-        "--late-days", "5",
+        "--late-days", "5", "--min-users", "3",
     ]
     # without a param, the Airflow Variable gives the path
     assert render(dag, "validate", "application_args")[:2] == ["--out", "/from/variable/staging/2026-11-30"]

@@ -59,7 +59,10 @@ def test_each_day_gets_its_own_partition_and_working_folder():
     assert MINING_STAGES[4].argv(values[1]) == [
         "--out", "s3a://runs/days/2026-11-30", "--min-users", "5", "--intent-prior", "True",
     ]
-    scheduled = {"root": "r", "ds": "2026-11-30", "out": "r/staging/2026-11-30", "decay": 0.8, "late_days": 1}
+    scheduled = {
+        "root": "r", "ds": "2026-11-30", "out": "r/staging/2026-11-30", "decay": 0.8, "late_days": 1, "min_users": 5,
+    }
     assert ACCUMULATE.argv(scheduled) == [
         "--root", "r", "--ds", "2026-11-30", "--out", "r/staging/2026-11-30", "--decay", "0.8", "--late-days", "1",
+        "--min-users", "5",
     ]
