@@ -28,14 +28,13 @@ See docs/operations.md, "Retraining on each published run".
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 
 from airflow.sdk import DAG, Param, task
 
 # Light by design: neither module imports Spark, scikit-learn or Airflow's task machinery.
 from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
-from pipeline.config import RetrainConfig
+from pipeline.config import TASK_RETRIES, RetrainConfig
 
 DAG_ID = "nlu_retrain"
 DEFAULTS = RetrainConfig()
@@ -72,12 +71,7 @@ with DAG(
     # A list of Assets: a run once every one of them was updated (Airflow's AssetAll).
     schedule=[airflow_asset(dataset) for dataset in PUBLISHED_DATASETS],
     max_active_runs=1,
-    default_args={
-        "retries": 2,
-        "retry_delay": dt.timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": dt.timedelta(minutes=30),
-    },
+    default_args=TASK_RETRIES,
     params=PARAMS,
     tags=["rephrase-miner", "nlu", "self-learning"],
 ) as dag:

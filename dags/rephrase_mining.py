@@ -35,7 +35,7 @@ from miner.defaults import PII_KINDS
 
 # Light by design: none of these modules imports Spark, so the DAG parses fast.
 from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
-from pipeline.config import RunConfig
+from pipeline.config import TASK_RETRIES, RunConfig
 from pipeline.stages import MINING_STAGES, SCHEDULED_STAGES
 
 DAG_ID = "rephrase_mining"
@@ -150,12 +150,7 @@ with DAG(
     start_date=dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc),
     catchup=True,
     max_active_runs=1,
-    default_args={
-        "retries": 2,
-        "retry_delay": dt.timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": dt.timedelta(minutes=30),
-    },
+    default_args=TASK_RETRIES,
     params=PARAMS,
     tags=["rephrase-miner", "spark", "self-learning"],
 ) as dag:

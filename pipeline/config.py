@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
@@ -96,3 +97,12 @@ def parse_bool(text: str) -> bool:
     if lowered not in ("true", "false"):
         raise ValueError(f"expected true or false, got {text!r}")
     return lowered == "true"
+
+
+# The scheduled DAGs' task retries: a transient failure (storage, a lost executor) is retried with backoff.
+TASK_RETRIES = {
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=30),
+}
