@@ -193,11 +193,11 @@ def test_pair_counts_per_kind(spark, gold):
 
 
 REWRITE_ROWS = [
-    ("en-US", "wake me at seven", "Set an alarm for seven", 0.9, "alarm_set", 3),  # 3 wins
-    ("en-US", "wake me at seven", "what time is it", 0.5, "datetime_query", 3),  # outweighed: never used
-    ("en-US", "play jazz", "turn it up", 0.4, "volume_up", 2),  # 2 losses
-    ("en-US", "turn it up", "play some jazz music", 0.4, "music_play", 3),  # breaks 2 correct volume_up turns
-    ("de-DE", "weck mich um sieben", "stell einen wecker auf sieben", 0.8, "alarm_set", 3),  # 3 wins, no loss
+    ("en-US", "wake me at seven", "Set an alarm for seven", 0.9, "alarm_set", 3, 0.0, None),  # 3 wins
+    ("en-US", "wake me at seven", "what time is it", 0.5, "datetime_query", 3, 0.0, None),  # outweighed: never used
+    ("en-US", "play jazz", "turn it up", 0.4, "volume_up", 2, 0.0, None),  # 2 losses
+    ("en-US", "turn it up", "play some jazz music", 0.4, "music_play", 3, 0.0, None),  # breaks 2 correct volume_up turns
+    ("de-DE", "weck mich um sieben", "stell einen wecker auf sieben", 0.8, "alarm_set", 3, 0.0, None),  # 3 wins, no loss
 ]
 
 

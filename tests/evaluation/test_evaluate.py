@@ -99,7 +99,7 @@ def inputs(tmp_path):
     )
     write_partitioned(
         [{"locale": "en-US", "source": "wake me at seven", "target": "set an alarm for seven", "weight": 0.7,
-          "target_intent": "alarm_set", "support_users": 3}],
+          "target_intent": "alarm_set", "support_users": 3, "served_users": 0.0, "live_success_rate": None}],
         REWRITES.arrow_schema, run_dir / "rewrites",
     )
     (run_dir / "training").mkdir()

@@ -8,7 +8,7 @@ from schemas.pairs import PAIRS
 
 def success(user, text, intent="weather_query", value="Berlin ", defective=False, event=None):
     return ("de-DE", user, f"s-{user}", event or f"{user}-{text}", text, text, intent,
-            [Row(name="place_name", value=value)], 0.9, "success", defective, None, None)
+            [Row(name="place_name", value=value)], 0.9, "success", defective, None, None, None)
 
 
 def test_hot_goal_keeps_top_phrasings_and_pairs_each_with_the_head(spark):
