@@ -32,7 +32,7 @@ from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
 from miner.sketches import label_user_sketches, pair_user_sketches
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from pipeline.config import parse_bool
-from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, row_count, write_dataset, write_stats
 from pipeline.stages import AGGREGATE
 from schemas.candidates import CANDIDATES
 from schemas.feedback import FEEDBACK
@@ -91,23 +91,22 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     pairs_df = read_dataset(spark, pairs_path, PAIRS)
     write_dataset(
-        pair_user_sketches(confirmed_df, pairs_df), dataset_path(args.out, PAIR_USERS.name), PAIR_USERS,
-        partition_by=("locale",),
+        pair_user_sketches(confirmed_df, pairs_df), dataset_path(args.out, PAIR_USERS.name), PAIR_USERS
     )
     confirmed_df.unpersist()
     write_dataset(
-        label_user_sketches(outcomes_df, labels_df), dataset_path(args.out, LABEL_USERS.name), LABEL_USERS,
-        partition_by=("locale",),
+        label_user_sketches(outcomes_df, labels_df), dataset_path(args.out, LABEL_USERS.name), LABEL_USERS
     )
-    feedback_path = dataset_path(args.out, FEEDBACK.name)
-    write_dataset(rewrite_feedback(outcomes_df), feedback_path, FEEDBACK, partition_by=("locale",))
+    served_rewrites = write_dataset(
+        rewrite_feedback(outcomes_df), dataset_path(args.out, FEEDBACK.name), FEEDBACK, observe=row_count()
+    )["rows"]
 
     stats = {
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
         "labels": labels_df.count(),
         "min_users": args.min_users,
         "intent_prior": args.intent_prior,
-        "served_rewrites": read_dataset(spark, feedback_path, FEEDBACK).count(),
+        "served_rewrites": served_rewrites,
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_stats(args.out, STAGE, stats, AGGREGATE_STATS)

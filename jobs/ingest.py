@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -72,29 +73,32 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     files = check_input_files(args.logs, INTERACTIONS)
     rows_in = sum(f.num_rows for f in files)
 
+    # Validity checks, PII scrubbing and hashing run once: both outputs are cut from the same checked rows.
     checked_df = (
         read_input(spark, files, INTERACTIONS)
         .transform(with_quarantine_reason, args.max_utterance_chars)
         .transform(scrub_pii, args.scrub_pii)
         .transform(pseudonymize, os.environ.get(args.id_salt_env, ""))
+        .persist(StorageLevel.DISK_ONLY)
     )
     quarantine_path = dataset_path(args.out, "quarantine")
-    turns_path = dataset_path(args.out, "turns")
     with input_read_errors_named():
         write_dataset(quarantined_rows(checked_df), quarantine_path, QUARANTINE, partition_by=("reason",))
-        write_dataset(deduplicated_turns(checked_df), turns_path, TURNS, partition_by=("locale",))
+        turn_totals = write_dataset(
+            deduplicated_turns(checked_df), dataset_path(args.out, "turns"), TURNS,
+            observe={
+                "turns": F.count(F.lit(1)),
+                "duplicates": F.sum(F.col("deliveries") - 1),
+                "scrubbed": F.count_if(is_scrubbed(F.col("utterance")) | has_scrubbed_slot(F.col("slots"))),
+            },
+        )
+    checked_df.unpersist()
 
+    # Quarantined rows are few: reading them back is cheaper than an aggregate per reason while writing.
     quarantined_by_reason = {
         row["reason"]: row["rows"]
         for row in read_dataset(spark, quarantine_path, QUARANTINE).groupBy("reason").agg(F.count("*").alias("rows")).collect()
     }
-    turn_totals = read_dataset(spark, turns_path, TURNS).agg(
-        F.count("*").alias("turns"),
-        F.coalesce(F.sum(F.col("deliveries") - 1), F.lit(0)).alias("duplicates"),
-        F.count_if(
-            is_scrubbed(F.col("utterance")) | has_scrubbed_slot(F.col("slots"))
-        ).alias("scrubbed"),
-    ).first()
     stats = {
         "files": len(files),
         "input_fingerprint": input_fingerprint(files),

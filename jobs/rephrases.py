@@ -35,7 +35,7 @@ from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
 from miner.feedback import with_served_text
 from miner.models import model_fingerprint
 from miner.text import normalized_utterances
-from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, row_count, write_dataset, write_stats
 from pipeline.stages import REPHRASES
 from pipeline.storage import exists, move
 from schemas.candidates import CANDIDATES
@@ -87,31 +87,35 @@ def write_embeddings(spark: SparkSession, texts_df: DataFrame, args: argparse.Na
     embeddings_path = dataset_path(args.out, "embeddings")
     distinct_texts_df = spread(texts_df.select("text").distinct())
     if not args.embedding_cache:
-        write_dataset(embed_texts(distinct_texts_df, args.embedding_model), embeddings_path, EMBEDDINGS)
-        embedded = read_dataset(spark, embeddings_path, EMBEDDINGS).count()
-        return {"embedded_texts": embedded, "cache_hits": None}
+        embedded = write_dataset(
+            embed_texts(distinct_texts_df, args.embedding_model), embeddings_path, EMBEDDINGS, observe=row_count()
+        )["rows"]
+        return {"distinct_texts": embedded, "embedded_texts": embedded, "cache_hits": None}
 
     model_dir = posixpath.join(args.embedding_cache, model_fingerprint(args.embedding_model))
     batch = uuid.uuid4().hex
     staged = posixpath.join(args.embedding_cache, "_staging", batch)  # never read until renamed into place
-    new_df = embed_texts(distinct_texts_df.transform(uncached_texts, _read_cache(spark, model_dir)), args.embedding_model)
-    write_dataset(new_df, staged, EMBEDDINGS)
-    embedded = read_dataset(spark, staged, EMBEDDINGS).count()
-    move(staged, posixpath.join(model_dir, f"batch-{batch}"))
-    write_dataset(
-        distinct_texts_df.transform(cached_embeddings, _read_cache(spark, model_dir)), embeddings_path, EMBEDDINGS
-    )
-    total = read_dataset(spark, embeddings_path, EMBEDDINGS).count()
-    return {"embedded_texts": embedded, "cache_hits": total - embedded}
+    new_batch = posixpath.join(model_dir, f"batch-{batch}")
+    # Listed once: the batches of earlier runs, and then the one this run adds.
+    cached_df = _read_cache(spark, model_dir)
+    new_df = embed_texts(distinct_texts_df.transform(uncached_texts, cached_df), args.embedding_model)
+    embedded = write_dataset(new_df, staged, EMBEDDINGS, observe=row_count())["rows"]
+    move(staged, new_batch)
+    known_df = cached_df.unionByName(read_dataset(spark, new_batch, EMBEDDINGS))
+    total = write_dataset(
+        distinct_texts_df.transform(cached_embeddings, known_df), embeddings_path, EMBEDDINGS, observe=row_count()
+    )["rows"]
+    return {"distinct_texts": total, "embedded_texts": embedded, "cache_hits": total - embedded}
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     sessions_df = read_dataset(spark, dataset_path(args.out, "sessions"), SESSIONS)
 
     texts_path = dataset_path(args.out, "texts")
-    write_dataset(
-        spread(sessions_df.select("utterance").distinct()).transform(normalized_utterances), texts_path, TEXTS
-    )
+    texts_count = write_dataset(
+        spread(sessions_df.select("utterance").distinct()).transform(normalized_utterances), texts_path, TEXTS,
+        observe=row_count(),
+    )["rows"]
     texts_df = read_dataset(spark, texts_path, TEXTS)
 
     embedding_stats = write_embeddings(spark, texts_df, args)
@@ -129,32 +133,30 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     silent_df = silent_phrasings(pairs_df, turns_df, args.min_users).localCheckpoint()
     candidates_path = dataset_path(args.out, "candidates")
-    write_dataset(
+    totals = write_dataset(
         pairs_df.transform(with_pair_features, embeddings_df).transform(
             scored_candidates, silent_df, args.rephrase_window_seconds
         ),
-        candidates_path, CANDIDATES, partition_by=("locale",),
+        candidates_path, CANDIDATES,
+        observe={
+            "candidates": F.count(F.lit(1)),
+            "friction_sources": F.count_if("is_friction"),
+            "silent_failure_sources": F.count_if("is_silent_failure"),
+            "likely_rephrases": F.count_if(F.col("rephrase_probability") >= 0.5),
+        },
     )
     pairs_df.unpersist()
     candidates_df = read_dataset(spark, candidates_path, CANDIDATES)
     write_dataset(
-        turn_outcomes(turns_df, candidates_df, silent_df), dataset_path(args.out, "outcomes"), OUTCOMES,
-        partition_by=("locale",),
+        turn_outcomes(turns_df, candidates_df, silent_df), dataset_path(args.out, "outcomes"), OUTCOMES
     )
 
-    totals = candidates_df.agg(
-        F.count("*").alias("candidates"),
-        F.count_if("is_friction").alias("friction_sources"),
-        F.count_if("is_silent_failure").alias("silent_failure_sources"),
-        F.count_if(F.col("rephrase_probability") >= 0.5).alias("likely_rephrases"),
-    ).first()
     stats = {
-        "texts": texts_df.count(),
-        "distinct_texts": embeddings_df.count(),
+        "texts": texts_count,
         **embedding_stats,
         "embedding_model": args.embedding_model or "multilingual (packaged)",
         "silent_phrasings": silent_df.count(),
-        **{key: int(value) for key, value in totals.asDict().items()},
+        **{key: int(value) for key, value in totals.items()},
     }
     stats["rows_out"] = stats["candidates"]
     write_stats(args.out, STAGE, stats, REPHRASES_STATS)

@@ -31,27 +31,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
-    sessions_path = dataset_path(args.out, "sessions")
     sessions_df = read_dataset(spark, dataset_path(args.out, "turns"), TURNS).transform(
         sessionize, args.session_gap_seconds, args.max_session_turns
     )
-    write_dataset(sessions_df, sessions_path, SESSIONS, partition_by=("locale",))
-
-    totals = (
-        read_dataset(spark, sessions_path, SESSIONS)
-        .agg(
-            F.count("*").alias("turns"),
-            F.count_if(F.col("turn_index") + F.col("session_part") == 0).alias("sessions"),
-            F.count_distinct("session_id").alias("session_ids"),
-            F.count_if(F.col("is_runaway") & (F.col("turn_index") + F.col("session_part") == 0)).alias(
-                "runaway_sessions"
-            ),
-            F.count_if("is_runaway").alias("runaway_turns"),
-            F.coalesce(F.max(F.col("turn_index") + 1), F.lit(0)).alias("longest_session_part_turns"),
-        )
-        .first()
+    starts_part = F.col("turn_index") == 0
+    starts_session = starts_part & (F.col("session_part") == 0)
+    totals = write_dataset(
+        sessions_df, dataset_path(args.out, "sessions"), SESSIONS,
+        observe={
+            "turns": F.count(F.lit(1)),
+            "sessions": F.count_if(starts_session),
+            # Each part of a runaway session has its own id, and its own first turn.
+            "session_ids": F.count_if(starts_part),
+            "runaway_sessions": F.count_if(F.col("is_runaway") & starts_session),
+            "runaway_turns": F.count_if("is_runaway"),
+            "longest_session_part_turns": F.max(F.col("turn_index") + 1),
+        },
     )
-    stats = {key: int(value) for key, value in totals.asDict().items()}
+    stats = {key: int(value) for key, value in totals.items()}
     stats["rows_out"] = stats["turns"]
     write_stats(args.out, STAGE, stats, SESSIONIZE_STATS)
     return stats

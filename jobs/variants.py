@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from miner.aggregate import MIN_USERS, phrasing_reliability
 from miner.variants import TOP_PHRASINGS_PER_GOAL, goal_phrasings, variant_pairs
-from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, row_count, write_dataset, write_stats
 from pipeline.stages import VARIANTS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
@@ -37,15 +37,13 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     phrasings_path, goals_path = dataset_path(args.out, "phrasings"), dataset_path(args.out, "goal_phrasings")
     write_dataset(phrasing_reliability(outcomes_df), phrasings_path, PHRASINGS)
     write_dataset(goal_phrasings(outcomes_df), goals_path, GOAL_PHRASINGS)
-    variants_path = dataset_path(args.out, "variants")
-    write_dataset(
+    variant_pairs_count = write_dataset(
         variant_pairs(
             read_dataset(spark, goals_path, GOAL_PHRASINGS), read_dataset(spark, phrasings_path, PHRASINGS),
             args.min_users, args.top_phrasings_per_goal,
         ),
-        variants_path, PAIRS, partition_by=("locale",),
-    )
-    variant_pairs_count = read_dataset(spark, variants_path, PAIRS).count()
+        dataset_path(args.out, "variants"), PAIRS, observe=row_count(),
+    )["rows"]
     stats = {"variant_pairs": variant_pairs_count, "rows_out": variant_pairs_count}
     write_stats(args.out, STAGE, stats, VARIANTS_STATS)
     return stats

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import re
+import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow.parquet as pq
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from pipeline.errors import InputContractError
@@ -91,12 +93,33 @@ def read_dataset(spark: SparkSession, path: str, contract: Contract) -> DataFram
     return spark.read.schema(contract.spark_schema).parquet(path).select(*contract.column_names)
 
 
-def write_dataset(df: DataFrame, path: str, contract: Contract, partition_by: tuple[str, ...] = ()) -> None:
-    """Overwrite `path` with exactly the contract's columns."""
-    writer = df.select(*contract.column_names).write.mode("overwrite")
+def write_dataset(
+    df: DataFrame, path: str, contract: Contract, partition_by: tuple[str, ...] = (),
+    observe: Mapping[str, Column] | None = None,
+) -> dict:
+    """Overwrite `path` with exactly the contract's columns.
+
+    `observe` names aggregates over the written rows (counts, sums); they are computed while the rows are
+    written and returned, so a stage's statistics cost no second read of what it just wrote.
+    """
+    written = df.select(*contract.column_names)
+    observation = None
+    if observe:
+        observation = Observation(f"{contract.name}-{uuid.uuid4().hex[:8]}")
+        written = written.observe(observation, *[column.alias(name) for name, column in observe.items()])
+    writer = written.write.mode("overwrite")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.parquet(path)
+    if observation is None:
+        return {}
+    # An aggregate over no rows is null: a sum of nothing written is 0.
+    return {name: 0 if value is None else value for name, value in observation.get.items()}
+
+
+def row_count() -> dict[str, Column]:
+    """What to `observe` of a write whose statistics need only its row count, as "rows"."""
+    return {"rows": F.count(F.lit(1))}
 
 
 def dataset_path(out_uri: str, name: str) -> str:

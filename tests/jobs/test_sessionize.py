@@ -111,7 +111,8 @@ def test_run_cuts_sessions_at_the_gap_and_runaways_into_parts(spark, turns_out, 
     assert (b2["ts"], b2["utterance"], b2["intent"], b2["nlu_confidence"], b2["deliveries"]) == (
         collected(T0 + dt.timedelta(seconds=15)), "hallo", None, None, 1,
     )
-    assert sorted(p.name for p in (out / "sessions").iterdir() if p.is_dir()) == ["locale=de-DE", "locale=en-US"]
+    # a working set, not partitioned by locale: a partitioned write sorts every row first
+    assert [p.name for p in (out / "sessions").iterdir() if p.is_dir()] == []
 
 
 def test_run_with_the_default_gap_and_limit_keeps_each_users_turns_together(spark, turns_out, tmp_path):
