@@ -12,7 +12,7 @@ MIB = 1024**2
 # The targets, checked on every table.
 MAX_RATIO_TO_BARE = 2.0
 MAX_SECONDS_AT_1M = 180.0
-MAX_SCALE_RATIO = 11.0
+MAX_SCALE_RATIO = 10.0
 MAX_PEAK_BYTES = 8 * GIB
 
 
@@ -52,7 +52,7 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
         checks.append(("1M turns end to end ≤ 3 min", f"{wall:.0f} s", wall <= MAX_SECONDS_AT_1M))
     if 1_000_000 in sizes and 10_000_000 in sizes:
         ratio = sizes[10_000_000]["pipeline"]["wall_s"] / sizes[1_000_000]["pipeline"]["wall_s"]
-        checks.append(("10M/1M wall-time ratio ≤ 11", f"{ratio:.2f}", ratio <= MAX_SCALE_RATIO))
+        checks.append((f"10M/1M wall-time ratio ≤ {MAX_SCALE_RATIO:g}", f"{ratio:.2f}", ratio <= MAX_SCALE_RATIO))
     return checks
 
 
@@ -61,7 +61,8 @@ def markdown(results: dict) -> str:
     lines = [
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_bytes'] / GIB:.0f} GiB, "
         f"Python {machine['python']}, {machine['java']}; Spark `{results['master']}`, "
-        f"{results['shuffle_partitions']} shuffle partitions. Started {results['started_at'][:16]} UTC.",
+        f"{results['shuffle_partitions']} shuffle partitions. Started {results['started_at'][:16]} UTC, "
+        f"code {results.get('code_version', 'unrecorded')}.",
         "",
         "| turns | system | wall s | turns/s | peak GiB | shuffle MiB | vs bare job |",
         "|---:|---|---:|---:|---:|---:|---:|",
@@ -86,6 +87,7 @@ def markdown(results: dict) -> str:
         row("(0) bare Spark job", bare, bare["shuffle_bytes"] if bare else None)
         row("(a) baseline a, pandas, 1 process", entry.get("baseline_a"))
         row("(b) `paraphrase_mining`, 1 process", entry.get("paraphrase_mining"))
+        row("pipeline, one process per stage (as the DAG submits them)", entry.get("stage_submits"))
         if "next_day_cached" in entry:
             row("pipeline, next day, warm embedding cache", entry["next_day_cached"], entry["next_day_cached"]["shuffle_bytes"])
     lines += ["", "Per stage (pipeline):", "",

@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 from bench.measure import Measured, run_measured, shuffle_bytes_by_group, spark_env
-from pipeline.stages import INGEST, REPHRASES
+from pipeline.config import RunConfig
+from pipeline.runner import code_version
+from pipeline.stages import INGEST, REPHRASES, STAGES
 
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 DAY = dt.date(2026, 11, 30)
@@ -157,6 +159,28 @@ def measure_bare_job(work: Path, logs: Path, label: str, args: argparse.Namespac
     }
 
 
+def measure_stage_submits(work: Path, logs: Path, label: str, args: argparse.Namespace) -> dict:
+    """Every stage of a run as a process of its own, one after the other, as the DAG submits them: what a
+    start-up per task costs against `rephrase-miner run`'s one session."""
+    out, events = work / f"out-{label}-submits", _fresh(work / f"events-submits-{label}")
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"one process per stage on {label}")
+    values = {
+        **RunConfig(shuffle_partitions=args.shuffle_partitions).as_dict(), "logs": str(logs), "out": str(out),
+        "run_id": "bench-stage-submits",
+    }
+    env = spark_env(events, args.master, {"spark.sql.shuffle.partitions": str(args.shuffle_partitions)})
+    wall, peak = 0.0, 0
+    for stage in STAGES:
+        measured = run_measured(
+            [_python(), stage.application, *stage.argv(values)], env, work / f"submit-{label}-{stage.name}.log"
+        )
+        if measured.returncode != 0:
+            raise RuntimeError(f"{stage.name} failed on {label}: see {work / f'submit-{label}-{stage.name}.log'}")
+        wall, peak = wall + measured.wall_s, max(peak, measured.peak_rss_bytes)
+    return {"wall_s": round(wall, 2), "peak_rss_bytes": peak}
+
+
 def measure_script(work: Path, module: str, logs: Path, label: str, extra: list[str]) -> dict:
     log(f"{module} on {label}")
     measured = run_measured(
@@ -194,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(), "machine": machine(),
-               "master": args.master, "shuffle_partitions": args.shuffle_partitions, "sizes": {}}
+               "master": args.master, "shuffle_partitions": args.shuffle_partitions, "code_version": code_version(),
+               "sizes": {}}
     previous = args.results / "bench.json"
     if args.keep and previous.exists():
         kept = json.loads(previous.read_text(encoding="utf-8"))
@@ -214,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.work, "bench.paraphrase_mining", logs, label,
                 ["--max-texts", str(args.paraphrase_max_texts)],
             )
+        if turns == cache_size and not args.skip_references:
+            entry["stage_submits"] = measure_stage_submits(args.work, logs, label, args)
         if cache:
             # Another seed: other users and other NLU errors over the same MASSIVE phrasings (the same seed
             # on the next date would repeat the day's text exactly).

@@ -5,8 +5,11 @@ Every day, for the logical date `ds`:
 
 1. **plan** lists the days to mine: `ds`, plus any of the `late_days` days before it whose log files changed
    since they were mined (late deliveries). It clears the run's staging folder.
-2. **the mining stages** (`pipeline.stages.MINING_STAGES`, in order: {mining}) mine each of those days (one
-   mapped Spark job per stage and day) into `ROOT/days/<day>/`.
+2. **the mining stages** (`pipeline.stages.MINING_STAGES`, in order: {mining}) mine each of those days into
+   `ROOT/days/<day>/`. With the param `mining_submits` at `per_stage` (the default), each stage of each day is
+   its own mapped spark-submit, retried alone. At `one`, the task **mine** runs a day's stages in one
+   spark-submit (`jobs/mine.py`): one start-up per day instead of five, where a cluster's start-up costs
+   more than retrying a day's mining whole (docs/operations.md gives the overhead measured).
 3. **accumulate** merges the mined days into the running aggregate: the last final published state, scaled by
    `decay` per day of age, plus each day's evidence, scaled the same way. It writes to `ROOT/staging/<ds>/`.
 4. **emit** writes the rewrite table and the MASSIVE-format training records into staging.
@@ -36,12 +39,14 @@ from miner.defaults import PII_KINDS
 # Light by design: none of these modules imports Spark, so the DAG parses fast.
 from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import TASK_RETRIES, RunConfig
-from pipeline.stages import MINING_STAGES, SCHEDULED_STAGES
+from pipeline.stages import MINE, MINING_STAGES, SCHEDULED_STAGES
 
 DAG_ID = "rephrase_mining"
 LOGS = "{{ params.logs or var.value.rephrase_miner_logs }}"
 ROOT = "{{ params.root or var.value.rephrase_miner_root }}"
 STAGING = ROOT + "/staging/{{ ds }}"
+# How the mining stages of a day are submitted: the first is the default.
+MINING_SUBMITS = ("per_stage", "one")
 DEFAULTS = RunConfig()
 
 # The values the post-mining stages' arguments are rendered from (the CLI fills the same names).
@@ -125,6 +130,10 @@ PARAMS = {
     "driver_python": _param(sys.executable, "string", "Python of the Spark driver (client mode: this worker)"),
     "executor_python": _param(sys.executable, "string", "Python of the executors, e.g. ./environment/bin/python"),
     "spark_archives": _param("", "string", "spark.archives, e.g. hdfs:///envs/rephrase-miner.tar.gz#environment"),
+    "mining_submits": Param(
+        MINING_SUBMITS[0], type="string", enum=list(MINING_SUBMITS),
+        description="per_stage: a spark-submit per mining stage and day; one: a day's mining stages in one",
+    ),
 }
 
 
@@ -180,16 +189,30 @@ with DAG(
             outlet_events[airflow_asset(dataset)].extra = event_extra(published, dataset)
         return published
 
+    @task.branch
+    def mining_submits(params: dict | None = None) -> str:
+        """A spark-submit per mining stage, or one for all of a day's stages (param `mining_submits`)."""
+        return MINING_STAGES[0].name if params["mining_submits"] == MINING_SUBMITS[0] else MINE.name
+
     planned = plan(LOGS, ROOT)
-    previous = planned
+    chosen = mining_submits()
+    planned >> chosen
+    previous = chosen
     for mining_stage in MINING_STAGES:
         mined = SparkSubmitOperator.partial(**spark_task(mining_stage)).expand(
             application_args=planned.map(mining_stage.argv)
         )
         previous >> mined
         previous = mined
-    for stage in SCHEDULED_STAGES:
-        submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES)))
+    mined_at_once = SparkSubmitOperator.partial(**spark_task(MINE)).expand(application_args=planned.map(MINE.argv))
+    chosen >> mined_at_once
+    # The branch not taken is skipped: accumulate follows whichever mined the days.
+    accumulate_after = "none_failed_min_one_success"
+    for index, stage in enumerate(SCHEDULED_STAGES):
+        rule = {"trigger_rule": accumulate_after} if index == 0 else {}
+        submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES), **rule))
+        if index == 0:
+            mined_at_once >> submitted
         previous >> submitted
         previous = submitted
     previous >> publish(ROOT)

@@ -61,6 +61,9 @@ AGGREGATE = Stage("aggregate", ("out", "min_users", "intent_prior"))
 MINING_STAGES = (INGEST, SESSIONIZE, REPHRASES, VARIANTS, AGGREGATE)
 # The stage whose stats mark a day as mined completely.
 LAST_MINING_STAGE = MINING_STAGES[-1]
+# All the mining stages of a day as one spark-submit (jobs/mine.py): one start-up instead of one per stage,
+# for a cluster whose start-up costs more than retrying a day's mining whole. It takes every stage's arguments.
+MINE = Stage("mine", tuple(dict.fromkeys(name for stage in MINING_STAGES for name in stage.arguments)))
 
 # A scheduled day, after its days are mined: merge them into the running aggregate in staging.
 ACCUMULATE = Stage("accumulate", ("root", "ds", "out", "decay", "late_days", "min_users"))

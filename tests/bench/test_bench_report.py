@@ -21,7 +21,7 @@ def test_each_target_is_checked_against_the_measured_figures():
     verdicts = {target: (measured, holds) for target, measured, holds in targets(results)}
     assert verdicts["pipeline ≤ 2.0x bare job, 1,000,000 turns"] == ("2.50x", False)
     assert verdicts["1M turns end to end ≤ 3 min"] == ("150 s", True)
-    assert verdicts["10M/1M wall-time ratio ≤ 11"] == ("11.33", False)
+    assert verdicts["10M/1M wall-time ratio ≤ 10"] == ("11.33", False)
     assert verdicts["peak memory < 8 GiB, 10,000,000 turns"][1] is False
     assert verdicts["each distinct text embedded at most once, 1,000,000 turns"][1] is True
 

@@ -102,10 +102,12 @@ def test_dag_survives_a_lost_worker_and_a_transient_failure_and_matches_local_mo
     marked = [line for line in result.stdout.splitlines() if line.startswith("DAG-TEST-RESULT ")]
     assert marked, result.stdout[-3000:] + result.stderr[-3000:]
     states = json.loads(marked[-1].split(" ", 1)[1])
-    expected_tasks = ["plan[-1]"] + [f"{t}[0]" for t in ("ingest", "sessionize", "rephrases", "variants", "aggregate")]
+    expected_tasks = ["plan[-1]", "mining_submits[-1]"]
+    expected_tasks += [f"{t}[0]" for t in ("ingest", "sessionize", "rephrases", "variants", "aggregate")]
     expected_tasks += [f"{t}[-1]" for t in ("accumulate", "emit", "validate", "publish")]
     assert {k: states[k] for k in ("run", "tasks")} == {
-        "run": "success", "tasks": {task: "success" for task in expected_tasks}
+        # the default submits each mining stage alone: the one-submit branch is skipped
+        "run": "success", "tasks": {**{task: "success" for task in expected_tasks}, "mine[-1]": "skipped"}
     }, result.stderr[-5000:]
     assert states["tries"]["publish[-1]"] == 2 and states["tries"]["plan[-1]"] == 1  # publish was retried
     assert f"--master {master_url}" in result.stderr + result.stdout  # the connection's master was used

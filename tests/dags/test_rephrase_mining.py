@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import RunConfig
-from pipeline.stages import ACCUMULATE, EMIT, MINING_STAGES, VALIDATE
+from pipeline.stages import ACCUMULATE, EMIT, MINE, MINING_STAGES, VALIDATE
 from pipeline.warehouse import staging_dir
 from tests.conftest import utc
 from tests.logs_factory import row, write_logs
@@ -33,22 +33,34 @@ def test_dag_parses_without_importing_spark_or_touching_data():
 def test_tasks_and_dependencies(dag):
     downstream = {task.task_id: sorted(task.downstream_task_ids) for task in dag.tasks}
     assert downstream == {
-        "plan": sorted(MINING),  # each mining task maps over the planned days
+        "plan": sorted(["mining_submits", "mine", *MINING]),  # each mining task maps over the planned days
+        "mining_submits": ["ingest", "mine"],
         "ingest": ["sessionize"],
         "sessionize": ["rephrases"],
         "rephrases": ["variants"],
         "variants": ["aggregate"],
         "aggregate": ["accumulate"],
+        "mine": ["accumulate"],
         "accumulate": ["emit"],
         "emit": ["validate"],
         "validate": ["publish"],
         "publish": [],
     }
     mapped = {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False)}
-    assert mapped == set(MINING)
-    assert {task.task_id: task.task_type for task in dag.tasks if task.task_id not in ("plan", "publish")} == {
-        name: "SparkSubmitOperator" for name in MINING + ["accumulate", "emit", "validate"]
-    }
+    assert mapped == {*MINING, "mine"}
+    assert {
+        task.task_id: task.task_type for task in dag.tasks if task.task_id not in ("plan", "mining_submits", "publish")
+    } == {name: "SparkSubmitOperator" for name in MINING + ["mine", "accumulate", "emit", "validate"]}
+    # whichever branch mined the days, the other is skipped and accumulate still runs
+    assert dag.get_task("accumulate").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task("mine").partial_kwargs["application"] == str(PROJECT / "jobs" / "mine.py")
+
+
+def test_mining_submits_chooses_one_submit_per_stage_or_one_per_day(dag):
+    choose = dag.get_task("mining_submits").python_callable
+    assert dag.params.dump()["mining_submits"] == "per_stage"
+    assert choose(params={"mining_submits": "per_stage"}) == "ingest"
+    assert choose(params={"mining_submits": "one"}) == "mine"
 
 
 def test_schedule_retries_and_docs(dag):
@@ -131,6 +143,11 @@ def test_plan_maps_each_mining_task_over_the_days_to_mine(dag, tmp_path):
     assert MINING_STAGES[3].argv(days[1]) == [
         "--out", f"{root}/days/2026-11-30", "--min-users", "4", "--top-phrasings-per-goal", "10",
     ]
+    # the one-submit task gets every mining stage's arguments for the same day
+    assert MINE.argv(days[1])[:4] == ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30"]
+    assert {arg for arg in MINE.argv(days[1]) if arg.startswith("--")} == {
+        arg for stage in MINING_STAGES for arg in stage.argv(days[1]) if arg.startswith("--")
+    }
     # the stale attempt is gone; nothing published yet, so no counts to compare this run with
     assert [p.name for p in (root / "staging" / "2026-11-30").iterdir()] == ["_stats"]
     assert (root / "staging" / "2026-11-30" / "_stats" / "baseline.json").read_text().strip() == "{}"
