@@ -80,9 +80,9 @@ launch: $(STAMP)
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -q -p no:cacheprovider $$(grep -rl "@given" tests)
 
-# The benchmark (bench/run.py, README "Benchmark"): simulated days of BENCH_SIZES turns through the pipeline,
+# The benchmark (bench/run.py, README "Speed", docs/benchmark.md): simulated days of BENCH_SIZES turns through the pipeline,
 # the bare Spark job (0) and the single-process references (a) and (b), on local[2]; writes
-# bench/results/bench.json and bench.md. The three default sizes take about 45 minutes and 5 GB of scratch
+# bench/results/bench.json and bench.md. The three default sizes take about 25 minutes and 5 GB of scratch
 # space in BENCH_WORK (the simulated logs are kept there and reused).
 BENCH_WORK ?= /tmp/rephrase-miner-bench
 BENCH_SIZES ?= 100000 1000000 10000000
