@@ -4,6 +4,8 @@
 
 Checks the published datasets under DIR (pairs, labels, rewrites, training) and the input-side datasets
 (turns, quarantine, sessions, candidates) under DIR or, for a scheduled run, under each day it accumulated.
+An input-side suite is one aggregation over its dataset (`miner.quality_scan`); the outputs go through GX
+Checkpoints. Both land in the same GX results store.
 Writes DIR/_stats/validate.json with every expectation's outcome and the GX Data Docs to DIR/quality/, and
 exits 3 when a critical expectation fails (warnings are only reported). `jobs/warehouse.publish` refuses a
 run whose validate.json did not pass.
