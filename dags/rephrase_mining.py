@@ -206,13 +206,18 @@ with DAG(
         previous = mined
     mined_at_once = SparkSubmitOperator.partial(**spark_task(MINE)).expand(application_args=planned.map(MINE.argv))
     chosen >> mined_at_once
-    # The branch not taken is skipped: accumulate follows whichever mined the days.
-    accumulate_after = "none_failed_min_one_success"
-    for index, stage in enumerate(SCHEDULED_STAGES):
-        rule = {"trigger_rule": accumulate_after} if index == 0 else {}
-        submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES), **rule))
-        if index == 0:
-            mined_at_once >> submitted
+    first_scheduled, *later_scheduled = SCHEDULED_STAGES
+    # The branch not taken is skipped: the first post-mining task follows whichever mined the days.
+    accumulated = SparkSubmitOperator(
+        **spark_task(
+            first_scheduled, application_args=first_scheduled.argv(SCHEDULED_VALUES),
+            trigger_rule="none_failed_min_one_success",
+        )
+    )
+    [previous, mined_at_once] >> accumulated
+    previous = accumulated
+    for stage in later_scheduled:
+        submitted = SparkSubmitOperator(**spark_task(stage, application_args=stage.argv(SCHEDULED_VALUES)))
         previous >> submitted
         previous = submitted
     previous >> publish(ROOT)

@@ -2,7 +2,7 @@
 
 Great Expectations runs one or more Spark jobs per expectation: on the input-side datasets (millions of turns)
 that cost more than mining them. The expectations those suites use are row conditions and counts, so each
-becomes one aggregate Column, and a suite becomes one `agg`: one scan of the dataset. `jobs/validate.py`
+becomes one aggregate Column, and a suite becomes one `agg`: one scan of the dataset. `pipeline.gx_results`
 turns the counts into Great Expectations results, so the suites, their Data Docs and the publishing gate are
 the ones Great Expectations would show.
 

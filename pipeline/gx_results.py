@@ -12,6 +12,9 @@ import great_expectations.expectations as gxe
 
 from miner.quality_scan import Scanned
 
+# What Great Expectations' own result for the not-null expectation holds.
+NOT_NULL_RESULT = ("element_count", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+
 
 def _success(expectation: gxe.Expectation, scanned: Scanned) -> tuple[bool, dict]:
     """Great Expectations' verdict and result dict for one expectation's counts."""
@@ -21,16 +24,9 @@ def _success(expectation: gxe.Expectation, scanned: Scanned) -> tuple[bool, dict
         return (low is None or rows >= low) and (high is None or rows <= high), {"observed_value": rows}
     if isinstance(expectation, gxe.UnexpectedRowsExpectation):
         return scanned.unexpected_count == 0, {"observed_value": scanned.unexpected_count}
-    if isinstance(expectation, gxe.ExpectColumnValuesToNotBeNull):  # a null is what it counts, not missing
-        share = scanned.unexpected_count / scanned.element_count if scanned.element_count else 0.0
-        result = {
-            "element_count": scanned.element_count, "unexpected_count": scanned.unexpected_count,
-            "unexpected_percent": 100.0 * share, "partial_unexpected_list": [],
-        }
-        return 1.0 - share >= expectation.mostly, result
+    # For the not-null expectation nothing is missing (the scan counts its nulls as unexpected).
     counted = scanned.element_count - scanned.missing_count
     share = scanned.unexpected_count / counted if counted else 0.0
-    mostly = getattr(expectation, "mostly", 1.0)
     result = {
         "element_count": scanned.element_count,
         "missing_count": scanned.missing_count,
@@ -43,7 +39,9 @@ def _success(expectation: gxe.Expectation, scanned: Scanned) -> tuple[bool, dict
         ),
         "partial_unexpected_list": [],
     }
-    return 1.0 - share >= mostly, result
+    if isinstance(expectation, gxe.ExpectColumnValuesToNotBeNull):  # GX reports no missing shares for it
+        result = {key: result[key] for key in NOT_NULL_RESULT}
+    return 1.0 - share >= getattr(expectation, "mostly", 1.0), result
 
 
 def store_scanned_result(context, asset_name: str, suite, scanned: list[Scanned]):
