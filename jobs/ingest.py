@@ -18,17 +18,20 @@ from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from miner.ingest import MAX_UTTERANCE_CHARS, deduplicated_turns, pseudonymize, quarantined_rows, with_quarantine_reason
-from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
-from pipeline.io import (
-    check_input_files,
-    dataset_path,
-    input_read_errors_named,
-    read_dataset,
-    read_input,
-    write_dataset,
-    write_stats,
+from miner.defaults import STOP_QUARANTINE_SHARE
+from miner.ingest import (
+    MAX_UTTERANCE_CHARS,
+    deduplicated_turns,
+    pseudonymize,
+    quarantined_rows,
+    reason_examples,
+    with_quarantine_reason,
 )
+from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
+from pipeline.errors import InputContractError
+from pipeline.io import dataset_path, input_read_errors_named, read_dataset, write_dataset, write_stats
+from pipeline.log_format import REASON_HINTS, LogFormat
+from pipeline.log_input import check_log_format, check_logs, read_logs
 from pipeline.stages import INGEST
 from pipeline.storage import input_fingerprint
 from schemas.interactions import INTERACTIONS
@@ -45,11 +48,22 @@ class AccountingError(RuntimeError):
     """Rows were lost or invented: in != used + quarantined + duplicates."""
 
 
+class QuarantineShareError(InputContractError):
+    """Most of the input broke the contract as mapped: the mapping or the producer is wrong, not a few rows."""
+
+
 def _scrub_names(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     try:
         return check_scrub_names(names)
     except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _log_format(text: str) -> LogFormat:
+    try:
+        return check_log_format(LogFormat.from_json(text))
+    except ValueError as error:  # a LogFormatError, or JSON that does not parse
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
@@ -63,6 +77,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated PII patterns to scrub (default {','.join(SCRUB_PII)}; empty: none)",
     )
     parser.add_argument(
+        "--log-format", type=_log_format, default=LogFormat(),
+        help="the logs' layout and its mapping onto the contract, as JSON (default: the contract's own Parquet)",
+    )
+    parser.add_argument(
+        "--stop-quarantine-share", type=float, default=STOP_QUARANTINE_SHARE,
+        help=f"fail when more of the rows than this are quarantined: a wrong mapping or a broken producer "
+        f"(default {STOP_QUARANTINE_SHARE})",
+    )
+    parser.add_argument(
         "--id-salt-env", default=ID_SALT_ENV,
         help="environment variable holding the secret mixed into user/device hashes (unset = no salt)",
     )
@@ -70,20 +93,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
-    files = check_input_files(args.logs, INTERACTIONS)
-    rows_in = sum(f.num_rows for f in files)
+    log_input = check_logs(args.logs, args.log_format)
+    for warning in log_input.warnings:
+        print(f"[{STAGE}] warning: {warning}", flush=True)
+    files = log_input.files
 
     # Validity checks, PII scrubbing and hashing run once: both outputs are cut from the same checked rows.
     checked_df = (
-        read_input(spark, files, INTERACTIONS)
+        read_logs(spark, log_input)
         .transform(with_quarantine_reason, args.max_utterance_chars)
         .transform(scrub_pii, args.scrub_pii)
         .transform(pseudonymize, os.environ.get(args.id_salt_env, ""))
         .persist(StorageLevel.DISK_ONLY)
     )
     quarantine_path = dataset_path(args.out, "quarantine")
+    source_names = args.log_format.source_names(INTERACTIONS.column_names)
     with input_read_errors_named():
-        write_dataset(quarantined_rows(checked_df), quarantine_path, QUARANTINE, partition_by=("reason",))
+        # Parquet footers count the rows; text is counted as it is read (which also fills the cache).
+        rows_in = sum(f.num_rows for f in files) if log_input.rows_known else checked_df.count()
+        write_dataset(
+            quarantined_rows(checked_df, source_names, args.scrub_pii), quarantine_path, QUARANTINE,
+            partition_by=("reason",),
+        )
         turn_totals = write_dataset(
             deduplicated_turns(checked_df), dataset_path(args.out, "turns"), TURNS,
             observe={
@@ -115,7 +146,29 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     if accounted != rows_in:
         raise AccountingError(f"{rows_in} rows in, but {accounted} accounted for: {stats}")
     write_stats(args.out, STAGE, stats, INGEST_STATS)
+    check_quarantine_share(spark, quarantine_path, stats, args.stop_quarantine_share)
     return stats
+
+
+def check_quarantine_share(spark: SparkSession, quarantine_path: str, stats: dict, max_share: float) -> None:
+    """Stop the run when more of the day was quarantined than max_share: a wrong mapping or a broken producer.
+
+    Mining the rest would publish nothing (validation blocks a day above max_quarantine_share), so the error
+    says instead which rule, which of the logs' columns and which values, and the quarantine keeps every row.
+    """
+    share = stats["quarantined"] / stats["rows_in"] if stats["rows_in"] else 0.0
+    if share <= max_share:
+        return
+    lines = [
+        f"  {row['reason']} in column {row['source_column'] or '(whole record)'}: {row['rows']:,} rows, "
+        f"e.g. {', '.join(map(repr, row['examples']))}; {REASON_HINTS.get(row['reason'], 'see docs/contracts.md')}"
+        for row in read_dataset(spark, quarantine_path, QUARANTINE).transform(reason_examples, 3).collect()
+    ]
+    raise QuarantineShareError(
+        f"{share:.1%} of {stats['rows_in']:,} rows were quarantined (stop_quarantine_share {max_share:.0%}); "
+        f"check the log format's mapping (`rephrase-miner profile` shows the day). The quarantine, "
+        f"{quarantine_path}, holds every row:\n" + "\n".join(lines)
+    )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ LATE_DAYS = 2
 LOCALES: tuple[str, ...] = ()
 # A day with more of its rows quarantined than this has a broken upstream: it is not published.
 MAX_QUARANTINE_SHARE = 0.05
+# Ingest stops a day with more than this share quarantined: most of a day breaking the contract is a wrong log
+# mapping (a status code left out, a timestamp unit) or a broken producer, and mining the rest is wasted.
+STOP_QUARANTINE_SHARE = 0.5
 # Pairs, labels, rewrites and records outside these ratios to the previous run's counts raise a warning.
 MIN_COUNT_RATIO = 0.5
 MAX_COUNT_RATIO = 2.0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tomllib
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+
+from pipeline.log_format import LogFormat
 
 # miner.defaults, not the transforms' modules: the Airflow DAG imports this file and must not import Spark.
 from miner.defaults import (
@@ -24,6 +26,7 @@ from miner.defaults import (
     REPHRASE_WINDOW_SECONDS,
     SCRUB_PII,
     SESSION_GAP_SECONDS,
+    STOP_QUARANTINE_SHARE,
     TOP_PHRASINGS_PER_GOAL,
 )
 
@@ -48,8 +51,17 @@ class RunConfig:
     late_days: int = LATE_DAYS
     locales: tuple[str, ...] = LOCALES
     max_quarantine_share: float = MAX_QUARANTINE_SHARE
+    stop_quarantine_share: float = STOP_QUARANTINE_SHARE
     min_count_ratio: float = MIN_COUNT_RATIO
     max_count_ratio: float = MAX_COUNT_RATIO
+    # The logs' layout and its mapping onto the interactions contract (the `[log_format]` table); default:
+    # the contract's own Parquet.
+    log_format: LogFormat = field(default_factory=LogFormat)
+
+    def __post_init__(self):
+        # The DAG's params and JSON configs give the mapping as a dict.
+        if isinstance(self.log_format, dict):
+            object.__setattr__(self, "log_format", LogFormat.from_dict(self.log_format))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -80,10 +92,19 @@ def load_config(path: str | None) -> RunConfig:
         raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
     defaults = RunConfig()
     typed = {key: _typed(getattr(defaults, key), value) for key, value in values.items()}
-    return replace(defaults, **typed)
+    config = replace(defaults, **typed)
+    if not config.log_format.is_native:
+        from pipeline.log_input import check_log_format  # Spark's types: not at the DAG's parse time
+
+        check_log_format(config.log_format)
+    return config
 
 
 def _typed(default, value):
+    if isinstance(default, LogFormat):
+        if not isinstance(value, dict):
+            raise ValueError(f"log_format: expected a table, got {value!r}")
+        return LogFormat.from_dict(value)
     if isinstance(default, bool):
         return parse_bool(value) if isinstance(value, str) else bool(value)
     if isinstance(default, tuple):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import posixpath
 import uuid
 from collections.abc import Mapping
@@ -33,7 +34,10 @@ class Stage:
         args: list[str] = []
         for name in self.arguments:
             value = values[name]
-            text = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+            if isinstance(value, Mapping):  # a table of settings (the log format) travels as JSON
+                text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+            else:
+                text = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
             args += [f"--{name.replace('_', '-')}", text]
         return args
 
@@ -47,7 +51,7 @@ class Stage:
 
 
 # Mining one day of logs into OUT: quarantine, sessions, candidates, variants, pairs and labels.
-INGEST = Stage("ingest", ("logs", "out", "max_utterance_chars", "scrub_pii"))
+INGEST = Stage("ingest", ("logs", "out", "log_format", "max_utterance_chars", "scrub_pii", "stop_quarantine_share"))
 SESSIONIZE = Stage("sessionize", ("out", "session_gap_seconds", "max_session_turns"))
 REPHRASES = Stage(
     "rephrases",
