@@ -93,6 +93,14 @@ PARAMS = {
     "max_utterance_chars": _param(
         DEFAULTS.max_utterance_chars, "integer", "longer utterances are quarantined", minimum=1
     ),
+    "log_format": Param(
+        DEFAULTS.log_format.as_dict(), type="object",
+        description="how the logs map onto the contract (README, 'Bring your own logs'); default: native Parquet",
+    ),
+    "stop_quarantine_share": _param(
+        DEFAULTS.stop_quarantine_share, "number", "ingest stops when it quarantines more of a day than this",
+        minimum=0, maximum=1,
+    ),
     "scrub_pii": Param(
         list(DEFAULTS.scrub_pii), type="array", items={"type": "string", "enum": list(PII_KINDS)},
         description="PII scrubbed from utterances and slot values at ingest; empty: none",

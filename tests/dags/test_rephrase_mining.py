@@ -95,6 +95,7 @@ def test_publish_updates_the_published_assets_and_no_other_task_does(dag):
 def test_params_default_to_the_run_config(dag):
     params = dag.params.dump()
     defaults = asdict(RunConfig())
+    defaults["log_format"] = RunConfig().log_format.as_dict()
     assert {k: tuple(params[k]) if k in ("locales", "scrub_pii") else params[k] for k in defaults} == defaults
     assert (params["logs"], params["root"]) == (None, None)
 
@@ -134,11 +135,14 @@ def test_plan_maps_each_mining_task_over_the_days_to_mine(dag, tmp_path):
     params = {**dag.params.dump(), "min_users": 4}
     days = dag.get_task("plan").python_callable(str(logs), str(root), ds="2026-11-30", params=params, run_id=RUN_ID)
 
+    native = RunConfig().log_format.to_json()
     assert [MINING_STAGES[0].argv(day) for day in days] == [
-        ["--logs", f"{logs}/date=2026-11-29", "--out", f"{root}/days/2026-11-29", "--max-utterance-chars", "512",
-         "--scrub-pii", "email,phone,digits"],
-        ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30", "--max-utterance-chars", "512",
-         "--scrub-pii", "email,phone,digits"],
+        ["--logs", f"{logs}/date=2026-11-29", "--out", f"{root}/days/2026-11-29", "--log-format", native,
+         "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits", "--stop-quarantine-share", "0.5"],
+        ["--logs", f"{logs}/date=2026-11-30", "--out", f"{root}/days/2026-11-30", "--log-format", native,
+         "--max-utterance-chars", "512",
+         "--scrub-pii", "email,phone,digits", "--stop-quarantine-share", "0.5"],
     ]
     assert MINING_STAGES[3].argv(days[1]) == [
         "--out", f"{root}/days/2026-11-30", "--min-users", "4", "--top-phrasings-per-goal", "10",

@@ -4,6 +4,8 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from jobs import ingest
 from pipeline.config import RunConfig
 from pipeline.errors import InputContractError
 from pipeline.io import read_dataset
+from pipeline.log_format import LogFormat
 from pipeline.stages import INGEST, stats_path
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import QUARANTINE
@@ -57,7 +60,7 @@ def test_parse_args_defaults():
     args = ingest.parse_args(["--logs", "LOGS", "--out", "OUT"])
     assert vars(args) == {
         "logs": "LOGS", "out": "OUT", "max_utterance_chars": 512, "scrub_pii": ("email", "phone", "digits"),
-        "id_salt_env": "REPHRASE_MINER_ID_SALT",
+        "id_salt_env": "REPHRASE_MINER_ID_SALT", "log_format": LogFormat(), "stop_quarantine_share": 0.5,
     }
 
 
@@ -74,8 +77,10 @@ def test_parse_args_scrub_pii_in_pattern_order_and_empty_for_none():
     [
         (["--scrub-pii", "phone,ssn"], "argument --scrub-pii: unknown PII pattern(s) ssn; known: email, phone, digits"),
         (["--max-utterance-chars", "many"], "argument --max-utterance-chars: invalid int value: 'many'"),
+        (["--log-format", '{"format": "xml"}'], "argument --log-format: log_format.format: 'xml' is not one of"),
+        (["--log-format", '{"format": "csv"}'], "argument --log-format: log_format: csv holds no lists"),
     ],
-    ids=["unknown-pii-pattern", "not-a-number"],
+    ids=["unknown-pii-pattern", "not-a-number", "unknown-format", "unusable-mapping"],
 )
 def test_parse_args_rejects_a_bad_value(argv, message, capsys):
     error = argument_error(ingest.parse_args, ["--logs", "L", "--out", "O", *argv], capsys)
@@ -89,9 +94,11 @@ def test_parse_args_requires_logs(capsys):
 
 
 def test_the_arguments_the_pipeline_passes_parse_back_to_the_run_settings():
-    config = RunConfig(max_utterance_chars=100, scrub_pii=("digits",))
+    log_format = LogFormat(format="jsonl", timestamp="epoch_millis", columns={"ts": "received_ms"})
+    config = RunConfig(max_utterance_chars=100, scrub_pii=("digits",), log_format=log_format.as_dict())
     args = ingest.parse_args(INGEST.argv({**config.as_dict(), "logs": "LOGS", "out": "OUT"}))
     assert (args.logs, args.out, args.max_utterance_chars, args.scrub_pii) == ("LOGS", "OUT", 100, ("digits",))
+    assert (args.log_format, args.stop_quarantine_share) == (log_format, config.stop_quarantine_share)
 
 
 def test_run_writes_turns_quarantine_and_stats_accounting_for_every_row(spark, logs, tmp_path, monkeypatch):
@@ -186,3 +193,58 @@ def test_a_file_that_breaks_the_contract_is_named_and_nothing_is_written(spark, 
     with pytest.raises(InputContractError, match=re.escape(f"{bad}: column 'locale': missing")):
         ingest.run(spark, ingest.parse_args(["--logs", str(bad.parent), "--out", str(out)]))
     assert not out.exists()
+
+
+JSONL_LOGS = LogFormat(
+    format="jsonl", timestamp="epoch_millis",
+    columns={"event_id": "id", "user_id": "customer", "ts": "received_ms", "utterance": "text", "status": "outcome"},
+    constants={"locale": "en-US"}, absent=("device_id", "intent", "slots", "nlu_confidence"),
+    status_values={"0": "success", "1": "error"},
+)
+
+
+def jsonl_day(folder, outcomes, millis=1793433600000):
+    folder.mkdir(parents=True)
+    lines = [
+        {"id": f"e{i}", "customer": f"u{i % 3}", "received_ms": millis + 1000 * i, "text": "wake me at seven",
+         "outcome": outcome}
+        for i, outcome in enumerate(outcomes)
+    ]
+    (folder / "part-0.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return str(folder.parent)
+
+
+@pytest.mark.parametrize(
+    "log_format, outcomes, expected",
+    [
+        (JSONL_LOGS, [0, 2, 3, 3, 1], "unknown_status in column outcome: 3 rows, e.g. '3', '2'; add the logs' "
+         "outcome codes to `status_values`"),
+        (replace(JSONL_LOGS, timestamp="epoch_seconds"), [0, 1, 0], "implausible_ts in column received_ms: 3 rows"),
+    ],
+    ids=["unmapped-status-codes", "milliseconds-read-as-seconds"],
+)
+def test_a_wrong_mapping_stops_ingest_with_the_rule_column_and_values_named(spark, tmp_path, log_format, outcomes,
+                                                                            expected):
+    logs = jsonl_day(tmp_path / "logs" / "date=2026-10-31", outcomes)
+    with pytest.raises(ingest.QuarantineShareError) as error:
+        ingest.run(spark, ingest.parse_args(
+            ["--logs", logs, "--out", str(tmp_path / "out"), "--log-format", log_format.to_json()]
+        ))
+    assert expected in str(error.value)
+    # nothing is lost: the quarantine holds every quarantined row, and the stats add up
+    quarantine = read_dataset(spark, str(tmp_path / "out" / "quarantine"), QUARANTINE)
+    stats = json.loads(Path(stats_path(str(tmp_path / "out"), "ingest")).read_text())
+    assert quarantine.count() == stats["quarantined"] and stats["rows_in"] == len(outcomes)
+
+
+def test_a_mapped_jsonl_day_is_ingested_like_its_parquet_twin(spark, tmp_path):
+    logs = jsonl_day(tmp_path / "logs" / "date=2026-10-31", [0, 1, 0, 1])
+    stats = ingest.run(spark, ingest.parse_args(
+        ["--logs", logs, "--out", str(tmp_path / "out"), "--log-format", JSONL_LOGS.to_json()]
+    ))
+    assert (stats["rows_in"], stats["turns"], stats["quarantined"]) == (4, 4, 0)
+    turns = read_dataset(spark, str(tmp_path / "out" / "turns"), TURNS).orderBy("event_id").collect()
+    assert [(t["event_id"], t["ts"], t["locale"], t["status"]) for t in turns] == [
+        (f"e{i}", collected(dt.datetime(2026, 10, 31, 8, 0, i, tzinfo=dt.timezone.utc)), "en-US", status)
+        for i, status in enumerate(["success", "error", "success", "error"])
+    ]

@@ -74,7 +74,7 @@ def turn(event_id, intent, locale="en-US"):
 
 
 def quarantined(event_id):
-    return ("unknown_status", "part-0.parquet", "user-key", "device-key", event_id, utc(2026, 11, 30, 9), "en-US",
+    return ("unknown_status", "part-0.parquet", "status", "succes", "user-key", "device-key", event_id, utc(2026, 11, 30, 9), "en-US",
             "hi", None, None, 0.9, "succes", None)
 
 

@@ -9,7 +9,9 @@ from miner.ingest import (
     deduplicated_turns,
     keyed_hash,
     pseudonymize,
+    SOURCE_VALUE_CHARS,
     quarantined_rows,
+    reason_examples,
     with_quarantine_reason,
 )
 from schemas.interactions import INTERACTIONS
@@ -70,12 +72,28 @@ def test_each_broken_rule_gets_its_reason_and_valid_rows_none(spark):
         interaction("blank-rewrite", rewritten_utterance=" \u200b"),
         interaction("long-rewrite", rewritten_utterance="a" * 21),
         interaction(None, user_id=None, status="nope"),
+        interaction("ts-1970", ts=utc(1970, 1, 21, 18, 13, 33)),  # epoch seconds read as milliseconds
+        interaction("ts-2100", ts=utc(2100, 1, 1, 0, 0, 0)),
+        interaction("ts-edge", ts=utc(2000, 1, 1, 0, 0, 0)),
+        interaction("corrupt", ts=None),
+        interaction("unparsed-ts", ts=None),
     ]
+    # A mapped log's rows carry the parse markers (miner.log_mapping); a row without them gets them as nulls.
+    markers = {
+        "corrupt_record": F.when(F.col("event_id") == "corrupt", F.lit("{not json")),
+        "unparsed_column": F.when(F.col("event_id") == "unparsed-ts", F.lit("ts")),
+        "unparsed_value": F.when(F.col("event_id") == "unparsed-ts", F.lit("yesterday")),
+    }
     reasons = {
         (r["event_id"], r["reason"])
-        for r in frame(spark, rows).transform(with_quarantine_reason, 20).collect()
+        for r in frame(spark, rows).withColumns(markers).transform(with_quarantine_reason, 20).collect()
     }
     assert reasons == {
+        ("ts-1970", "implausible_ts"),
+        ("ts-2100", "implausible_ts"),
+        ("ts-edge", None),
+        ("corrupt", "unparseable_record"),
+        ("unparsed-ts", "unparseable_value"),
         ("ok", None),
         ("ok-null-optionals", None),
         ("ok-markup", None),
@@ -141,7 +159,50 @@ def test_deduplication_keeps_one_row_per_event_with_its_delivery_count(spark):
     assert (turns["e2"]["utterance"], turns["e2"]["ts"]) == ("a", collected(T0))
     assert turns["e3"]["locale"] == "en-US"
     quarantined = quarantined_rows(checked).collect()
-    assert [(r["event_id"], r["reason"], r["source_file"]) for r in quarantined] == [
-        ("e4", "unknown_status", "file:/logs/part-0.parquet")
+    assert [(r["event_id"], r["reason"], r["source_file"], r["source_column"], r["source_value"]) for r in quarantined] == [
+        ("e4", "unknown_status", "file:/logs/part-0.parquet", "status", "bogus")
     ]
     assert quarantined[0]["user_key"] == turns["e1"]["user_key"]
+
+
+def test_quarantined_rows_name_the_logs_column_and_its_value_scrubbed_and_cut(spark):
+    rows = [
+        interaction("code", status="7"),
+        interaction("long", utterance="call 5551234567 " + "a" * 300),
+        interaction("no-user", user_id=None),
+        interaction("year", ts=utc(1970, 1, 21, 18, 13, 33)),
+        interaction("garbled", ts=None),
+        interaction("fine"),
+    ]
+    markers = {
+        "corrupt_record": F.when(F.col("event_id") == "garbled", F.lit('{"id": 12345678')),
+        "unparsed_column": F.lit(None).cast("string"),
+        "unparsed_value": F.lit(None).cast("string"),
+    }
+    checked = (
+        frame(spark, rows).withColumns(markers).transform(with_quarantine_reason, 100).transform(pseudonymize, "")
+    )
+    names = {"status": "outcome", "utterance": "transcript", "user_id": "customer", "ts": "received_ms"}
+    found = {
+        r["event_id"]: (r["reason"], r["source_column"], r["source_value"])
+        for r in quarantined_rows(checked, names).collect()
+    }
+    assert found == {
+        "code": ("unknown_status", "outcome", "7"),
+        "long": ("utterance_too_long", "transcript", ("call <phone> " + "a" * 300)[:SOURCE_VALUE_CHARS]),
+        "no-user": ("null_user_id", "customer", None),
+        "year": ("implausible_ts", "received_ms", "1970-01-21T18:13:33.000Z"),
+        "garbled": ("unparseable_record", None, '{"id": <phone>'),
+    }
+
+
+def test_reason_examples_count_rows_and_show_the_most_frequent_values_first(spark):
+    quarantine_df = spark.createDataFrame(
+        [("unknown_status", "outcome", v) for v in ["7", "7", "9", "7", "8", "9", None]]
+        + [("unparseable_record", None, "{x")],
+        "reason string, source_column string, source_value string",
+    )
+    assert [tuple(r) for r in quarantine_df.transform(reason_examples, 2).collect()] == [
+        ("unknown_status", "outcome", 7, ["7", "9"]),
+        ("unparseable_record", None, 1, ["{x"]),
+    ]

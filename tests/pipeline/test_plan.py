@@ -48,13 +48,15 @@ def test_a_missing_day_of_logs_is_an_error_naming_it(tmp_path):
 
 
 def test_each_day_gets_its_own_partition_and_working_folder():
-    values = day_values(["2026-11-29", "2026-11-30"], "s3a://logs", "s3a://runs", RunConfig(min_users=5), "run-1")
+    config = RunConfig(min_users=5, log_format={"format": "jsonl", "timestamp": "epoch_millis"})
+    values = day_values(["2026-11-29", "2026-11-30"], "s3a://logs", "s3a://runs", config, "run-1")
     assert [v["day"] for v in values] == ["2026-11-29", "2026-11-30"]
+    log_format = config.log_format.to_json()  # a table of settings travels as one JSON argument
+    assert '"timestamp":"epoch_millis"' in log_format
     assert [MINING_STAGES[0].argv(v) for v in values] == [
-        ["--logs", "s3a://logs/date=2026-11-29", "--out", "s3a://runs/days/2026-11-29", "--max-utterance-chars", "512",
-         "--scrub-pii", "email,phone,digits"],
-        ["--logs", "s3a://logs/date=2026-11-30", "--out", "s3a://runs/days/2026-11-30", "--max-utterance-chars", "512",
-         "--scrub-pii", "email,phone,digits"],
+        ["--logs", f"s3a://logs/date={day}", "--out", f"s3a://runs/days/{day}", "--log-format", log_format,
+         "--max-utterance-chars", "512", "--scrub-pii", "email,phone,digits", "--stop-quarantine-share", "0.5"]
+        for day in ("2026-11-29", "2026-11-30")
     ]
     assert MINING_STAGES[4].argv(values[1]) == [
         "--out", "s3a://runs/days/2026-11-30", "--min-users", "5", "--intent-prior", "True",
