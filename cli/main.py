@@ -2,6 +2,7 @@
 
     rephrase-miner simulate --out DIR [--users N] [--locales ...] [--seed S]
     rephrase-miner run --logs DIR --out DIR [--config FILE] [--master URL]
+    rephrase-miner profile --logs DIR [--config FILE] [--html OUT.html] [--json OUT.json] [--master URL]
     rephrase-miner daily --logs DIR --root DIR --ds YYYY-MM-DD [--config FILE] [--master URL]
     rephrase-miner evaluate --run OUT --truth FILE --out DIR [--min-users N] [--master URL]
     rephrase-miner evaluate-sources --out DIR [--devlogs DIR] [--seeds 7 11] [--massive DIR] [--config FILE]
@@ -56,6 +57,33 @@ def _daily_command(argv: list[str]) -> int:
     pointer = run_daily(args.logs, args.root, args.ds, load_config(args.config), args.master)
     print(f"published {pointer['ds']} as {pointer['path']}")
     return 0
+
+
+def _profile_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="rephrase-miner profile",
+        description="Read logs through the config's log format, as ingest would, and say whether they can be mined "
+        "(exit 0: ready, possibly with warnings; 1: not ready; 2: the files cannot be read that way).",
+    )
+    parser.add_argument("--logs", required=True, help="a day's folder, or a log root of date=YYYY-MM-DD folders")
+    parser.add_argument("--config", help="TOML or JSON file of settings, with its [log_format] (see README)")
+    parser.add_argument("--html", help="also write the profile as an HTML page here")
+    parser.add_argument("--json", help="also write the profile as JSON here")
+    parser.add_argument("--master", help="Spark master URL; default local[*]")
+    args = parser.parse_args(argv)
+    from pipeline.profile import NOT_READY, profile_logs
+    from pipeline.runner import start_spark
+    from pipeline.storage import write_json
+    from reporting.profile_page import format_profile, write_profile_page
+
+    config = load_config(args.config)
+    profile = profile_logs(start_spark("profile", config, args.master, print), args.logs, config)
+    print(format_profile(profile))
+    if args.html:
+        print(f"page: {write_profile_page(profile, args.html)}")
+    if args.json:
+        write_json(args.json, profile)
+    return 1 if profile["verdict"]["level"] == NOT_READY else 0
 
 
 def _iso_day(text: str) -> str:
@@ -130,6 +158,7 @@ def _evaluate_encoder_command(argv: list[str]) -> int:
 COMMANDS = {
     "run": _run_command,
     "daily": _daily_command,
+    "profile": _profile_command,
     "simulate": _simulate_command,
     "evaluate": _evaluate_command,
     "evaluate-sources": _evaluate_sources_command,

@@ -22,7 +22,7 @@ SLOT_FORMS = ("structs", "annot_utt")
 CONSTANT_COLUMNS = ("device_id", "locale", "intent", "nlu_confidence")
 
 
-# What to check in the mapping when most of a day is quarantined for a reason (ingest's error, the profile).
+# What to check in the mapping or the producer for each quarantine reason (ingest's error, the profile).
 REASON_HINTS = {
     "unparseable_record": "is `format` right (jsonl, csv), and `csv_delimiter`?",
     "unparseable_value": "is `timestamp` right for this column (iso, epoch_seconds, epoch_millis), and `slots`?",
@@ -35,6 +35,11 @@ REASON_HINTS = {
     "null_locale": "is `columns.locale` the logs' name for it, or is it a constant?",
     "null_utterance": "is `columns.utterance` the logs' name for it?",
     "null_status": "is `columns.status` the logs' name for it?",
+    "no_printable_text": "is `columns.utterance` the text the user said?",
+    "utterance_too_long": "is `columns.utterance` one turn's text? (or raise `max_utterance_chars`)",
+    "malformed_rewrite": "is `columns.rewritten_utterance` the text the NLU was served?",
+    "confidence_out_of_range": "is `columns.nlu_confidence` a 0-1 score? (a percentage or a logit is not)",
+    "malformed_slots": "does every slot have a name and a value? (set `slots = \"annot_utt\"` for [slot : value] text)",
 }
 
 

@@ -81,6 +81,7 @@ text-transform:uppercase;white-space:nowrap}
 .badge.pass{background:#dcfce7;color:#166534;box-shadow:0 0 0 3px rgba(34,197,94,.35)}
 .badge.fail{background:#fee2e2;color:#991b1b;box-shadow:0 0 0 3px rgba(239,68,68,.45)}
 .badge.na{background:#e2e8f0;color:#475569}
+.badge.warn{background:#fef3c7;color:#92400e;box-shadow:0 0 0 3px rgba(245,158,11,.4)}
 .kpis{display:grid;grid-template-columns:repeat(8,1fr);gap:12px;margin:-40px 0 20px}
 .kpi{background:#fff;border-radius:12px;padding:14px 14px;
 box-shadow:0 1px 3px rgba(15,23,42,.08),0 4px 14px rgba(15,23,42,.05)}
