@@ -8,8 +8,6 @@ import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from pipeline.log_format import LogFormat
-
 # miner.defaults, not the transforms' modules: the Airflow DAG imports this file and must not import Spark.
 from miner.defaults import (
     DECAY,
@@ -29,6 +27,7 @@ from miner.defaults import (
     STOP_QUARANTINE_SHARE,
     TOP_PHRASINGS_PER_GOAL,
 )
+from pipeline.log_format import LogFormat
 
 
 @dataclass(frozen=True)

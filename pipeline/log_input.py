@@ -54,7 +54,9 @@ def check_log_format(log_format: LogFormat) -> LogFormat:
     """The mapping, if it fits the `interactions` contract; else a LogFormatError naming every problem."""
     problems = log_format.problems({c.name: c.nullable for c in INTERACTIONS.columns}, STATUSES)
     if log_format.format != "parquet" and log_format.timestamp == "timestamp":
-        problems.append(f"{log_format.format} has no timestamp type: set timestamp to iso, epoch_seconds or epoch_millis")
+        problems.append(
+            f"{log_format.format} has no timestamp type: set timestamp to iso, epoch_seconds or epoch_millis"
+        )
     if problems:
         raise LogFormatError("log_format: " + "; ".join(problems))
     return log_format

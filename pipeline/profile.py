@@ -144,7 +144,9 @@ def verdict(profile: dict) -> dict:
             consequence = f"validation does not publish a day above {settings['max_quarantine_share']:.0%}"
         blocking.append(f"{quarantined_share:.1%} of rows would be quarantined ({consequence}): {top_reasons}")
     elif profile["quarantined"]:
-        warnings.append(f"{profile['quarantined']:,} rows ({quarantined_share:.2%}) would be quarantined: {top_reasons}")
+        warnings.append(
+            f"{profile['quarantined']:,} rows ({quarantined_share:.2%}) would be quarantined: {top_reasons}"
+        )
     if valid and profile["friction_turns"] == 0:
         blocking.append(
             "no turn failed (no error, unhandled, interrupted or cancelled status, no low confidence): nothing "

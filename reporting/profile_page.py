@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporting.charts import NA, PALETTE, clip, esc, fmt_int, fmt_pct, histogram, hbar_chart
+from reporting.charts import NA, PALETTE, clip, esc, fmt_int, fmt_pct, hbar_chart, histogram
 from reporting.page import page, write_text
 from reporting.panels import card
 

@@ -1,4 +1,5 @@
-"""`rephrase-miner profile` on a tiny CSV day: exit 0 when ready, 1 when not, 2 when the files cannot be read that way."""
+"""`rephrase-miner profile` on a tiny CSV day: exit 0 when ready, 1 when not, 2 when the files cannot be read
+that way."""
 
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from miner.ingest import (
+    SOURCE_VALUE_CHARS,
     canonical_locale,
     deduplicated_turns,
     keyed_hash,
     pseudonymize,
-    SOURCE_VALUE_CHARS,
     quarantined_rows,
     reason_examples,
     with_quarantine_reason,

@@ -55,11 +55,15 @@ def test_parquet_types_are_cast_and_constants_and_folder_values_fill_their_colum
     source_df = spark.createDataFrame([(7, "u", 1793433600, "hallo", 1, source)], schema)
     log_format = LogFormat(
         timestamp="epoch_seconds", normalize_locale=True, path_columns=("market",),
-        columns={"event_id": "eid", "user_id": "uid", "ts": "t", "utterance": "utt", "status": "st", "locale": "market"},
+        columns={
+            "event_id": "eid", "user_id": "uid", "ts": "t", "utterance": "utt", "status": "st", "locale": "market",
+        },
         constants={"nlu_confidence": 1.0, "intent": "greet"}, absent=("device_id", "slots"),
         status_values={"1": "error"},
     )
-    types = {"eid": T.LongType(), "uid": T.StringType(), "t": T.LongType(), "utt": T.StringType(), "st": T.IntegerType()}
+    types = {
+        "eid": T.LongType(), "uid": T.StringType(), "t": T.LongType(), "utt": T.StringType(), "st": T.IntegerType(),
+    }
     (row,) = mapped_interactions(source_df, log_format, types).collect()
     assert tuple(row)[:11] == (
         "7", "u", None, dt.datetime(2026, 10, 31, 8, 0), "de-DE", "hallo", "greet", None, 1.0, "error", None,

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from tests.logs_factory import rephrase_day_rows
 from pipeline.config import RunConfig
 from pipeline.log_format import LogFormat
 from pipeline.profile import NOT_READY, READY, WARNINGS, profile_logs, verdict
+from tests.logs_factory import rephrase_day_rows
 
 SETTINGS = {"min_users": 3, "max_quarantine_share": 0.05, "stop_quarantine_share": 0.5, "locales": []}
 
