@@ -9,7 +9,7 @@ SEED ?= 7
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON := $(abspath $(BIN)/python)
 
-.PHONY: demo evaluate evaluate-sources test check prerequisites fuzz loop launch venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench
+.PHONY: demo evaluate evaluate-sources test check prerequisites fuzz loop launch venv clean airflow dag-screenshot dashboard-screenshot encoder evaluate-encoder seed-data bench bench-profile
 
 venv: $(STAMP)
 
@@ -88,6 +88,11 @@ BENCH_WORK ?= /tmp/rephrase-miner-bench
 BENCH_SIZES ?= 100000 1000000 10000000
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --work $(BENCH_WORK) --results bench/results --sizes $(BENCH_SIZES)
+
+# `rephrase-miner profile` on a simulated day of a million turns (bench/profile.py, README "Bring your own
+# logs"): writes bench/results/profile.json. About a minute once the day is simulated (it is kept in BENCH_WORK).
+bench-profile: $(STAMP)
+	$(BIN)/python -m bench.profile --work $(BENCH_WORK) --results bench/results
 
 # A local Airflow (`airflow standalone`: scheduler, DAG processor, triggerer and API server, LocalExecutor,
 # SQLite in .airflow/) running dags/ on the demo logs; Spark tasks spark-submit to local[2]. Ctrl-C stops it.

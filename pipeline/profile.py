@@ -22,6 +22,7 @@ from miner.log_profile import (
 from pipeline.config import RunConfig
 from pipeline.log_format import REASON_HINTS
 from pipeline.log_input import check_logs, read_logs
+from reporting.charts import fmt_rows
 from schemas.interactions import FRICTION_STATUSES, INTERACTIONS
 
 READY, WARNINGS, NOT_READY = "ready", "ready with warnings", "not ready"
@@ -130,7 +131,7 @@ def verdict(profile: dict) -> dict:
     quarantined_share = _share(profile["quarantined"], rows)
     by_rows = sorted(profile["quarantine"], key=lambda item: -item["rows"])
     top_reasons = ", ".join(
-        f"{item['reason']} in {item['source_column'] or 'the whole record'} ({item['rows']:,} rows)"
+        f"{item['reason']} in {item['source_column'] or 'the whole record'} ({fmt_rows(item['rows'])})"
         for item in by_rows[:3]
     ) + (f"; first check: {by_rows[0]['hint']}" if by_rows else "")
     if rows == 0:
@@ -145,7 +146,7 @@ def verdict(profile: dict) -> dict:
         blocking.append(f"{quarantined_share:.1%} of rows would be quarantined ({consequence}): {top_reasons}")
     elif profile["quarantined"]:
         warnings.append(
-            f"{profile['quarantined']:,} rows ({quarantined_share:.2%}) would be quarantined: {top_reasons}"
+            f"{fmt_rows(profile['quarantined'])} ({quarantined_share:.2%}) would be quarantined: {top_reasons}"
         )
     if valid and profile["friction_turns"] == 0:
         blocking.append(

@@ -31,6 +31,10 @@ def fmt_int(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else NA
 
 
+def fmt_rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
+
+
 def fmt_pct(value: float | None, digits: int = 1) -> str:
     return NA if value is None else f"{100 * value:.{digits}f}%"
 

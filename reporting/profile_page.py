@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reporting.charts import NA, PALETTE, clip, esc, fmt_int, fmt_pct, hbar_chart, histogram
+from reporting.charts import NA, PALETTE, clip, esc, fmt_int, fmt_pct, fmt_rows, hbar_chart, histogram
 from reporting.page import page, write_text
 from reporting.panels import card
 
@@ -25,7 +25,7 @@ def _examples(item: dict) -> str:
 
 def _quarantine_line(item: dict) -> str:
     examples = f", e.g. {_examples(item)}" if _examples(item) else ""
-    return f"{item['reason']} in {item['source_column'] or '(whole record)'}: {item['rows']:,} rows{examples}"
+    return f"{item['reason']} in {item['source_column'] or '(whole record)'}: {fmt_rows(item['rows'])}{examples}"
 
 
 def facts(profile: dict) -> list[tuple[str, str]]:
@@ -39,7 +39,8 @@ def facts(profile: dict) -> list[tuple[str, str]]:
         ("Users, devices", f"~{profile['users']:,}, ~{profile['devices']:,}"),
         ("Sessions", f"{profile['sessions']:,} ({valid / profile['sessions']:.2f} turns each)"
          if profile["sessions"] else NA),
-        ("Failing turns", f"{profile['friction_turns']:,} ({_share(profile['friction_turns'], valid)})"),
+        ("Failing turns (status or low confidence)",
+         f"{profile['friction_turns']:,} ({_share(profile['friction_turns'], valid)})"),
         ("Rephrased in the window", f"{profile['rephrased_turns']:,}, of which {profile['recovered_turns']:,} "
          "then worked"),
         ("Rephrase pairs", f"{profile['pairs']:,}, {profile['pairs_at_floor']:,} of them from "
