@@ -1,12 +1,14 @@
 """Stage 1, input checks: quarantine broken rows, pseudonymize ids, drop repeated deliveries.
 
     spark-submit jobs/ingest.py --logs LOGS_DIR --out OUT_DIR [--max-utterance-chars N] [--scrub-pii NAMES]
-                                [--id-salt-env VAR]
+                                [--log-format JSON] [--stop-quarantine-share SHARE] [--id-salt-env VAR]
 
-Reads every Parquet file under LOGS_DIR after checking its footer against the `interactions` contract,
-scrubs PII from utterances and slot values, writes OUT/turns (valid, one row per event_id) and OUT/quarantine
-(with a reason), and OUT/_stats/ingest.json. Every input row is counted once: in = turns + quarantined +
-duplicates, or the job fails.
+Reads every file under LOGS_DIR (the contract's Parquet, or Parquet, JSON Lines or CSV in a team's layout
+through its --log-format mapping, docs/log-formats.md) after checking its footer, header or first lines
+against the `interactions` contract, scrubs PII from utterances and slot values, writes OUT/turns (valid,
+one row per event_id) and OUT/quarantine (with a reason and the logs' own column and value), and
+OUT/_stats/ingest.json. Every input row is counted once: in = turns + quarantined + duplicates, or the job
+fails; it also fails when more than SHARE of the rows are quarantined (a wrong mapping, not a few bad rows).
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ def _log_format(text: str) -> LogFormat:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=STAGE, description=__doc__.splitlines()[0])
-    parser.add_argument("--logs", required=True, help="directory (or URI) of interaction-log Parquet files")
+    parser.add_argument(
+        "--logs", required=True, help="directory (or URI) of interaction logs: Parquet, or --log-format's layout"
+    )
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--max-utterance-chars", type=int, default=MAX_UTTERANCE_CHARS)
     parser.add_argument(

@@ -56,8 +56,11 @@ def format_profile(profile: dict) -> str:
     lines = [f"{profile['logs']}: {judged['level'].upper()}"]
     lines += [f"  blocking: {reason}" for reason in judged["blocking"]]
     lines += [f"  warning: {reason}" for reason in judged["warnings"]]
-    lines += ["", *[f"{label + ':':<30}{value}" for label, value in facts(profile)]]
-    lines += ["", "locale        rows   failing"]
+    figures = facts(profile)
+    width = max(len(label) for label, _ in figures) + 2
+    lines += ["", *[f"{label + ':':<{width}}{value}" for label, value in figures]]
+    # The per-locale mix comes from the status counts; low-confidence turns are only in the total above.
+    lines += ["", "locale        rows   failing status"]
     lines += [f"{locale:<10}{entry['rows']:>8,}   {_share(entry['friction_rows'], entry['rows'])}"
               for locale, entry in profile["locales"].items()]
     lines += ["", "status: " + ", ".join(f"{name} {rows:,}" for name, rows in profile["statuses"].items())]
@@ -97,7 +100,7 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
 def render_profile(profile: dict) -> str:
     facts_table = _table(["Figure", "Value"], [list(item) for item in facts(profile)], set())
     locales = _table(
-        ["Locale", "Rows", "Failing"],
+        ["Locale", "Rows", "Failing status"],
         [[locale, f"{e['rows']:,}", _share(e["friction_rows"], e["rows"])] for locale, e in profile["locales"].items()],
         {1, 2},
     )

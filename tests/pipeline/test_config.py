@@ -45,3 +45,15 @@ def test_the_aggregate_stage_receives_the_intent_prior_setting():
     args = aggregate.parse_args(stage.argv(values))
     assert (args.out, args.min_users, args.intent_prior) == ("/runs/day", 3, False)
     assert aggregate.parse_args(["--out", "/runs/day"]).intent_prior is True
+
+
+def test_the_readmes_configuration_example_is_a_valid_configuration(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Configuration", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.toml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(str(path))
+    assert (config.min_users, config.stop_quarantine_share) == (3, 0.5)
+    assert (config.log_format.format, config.log_format.status_values["BARGE_IN"]) == ("csv", "interrupted")

@@ -19,7 +19,9 @@ PROFILE = {
 def test_the_text_leads_with_the_verdict_and_names_the_logs_columns():
     lines = format_profile(PROFILE).splitlines()
     assert lines[:2] == ["/logs/date=2026-11-30: READY WITH WARNINGS", "  warning: no failing phrasing <b>"]
-    assert "Rephrase pairs:               40, 0 of them from 3+ users (the k-user floor)" in lines
+    # labels aligned on the longest one
+    assert "Failing turns (status or low confidence): 200 (20.2%)" in lines
+    assert "Rephrase pairs:                           40, 0 of them from 3+ users (the k-user floor)" in lines
     assert "en-US          990   20.2%" in lines
     assert "  unknown_status in outcome: 10 rows, e.g. '<script>'" in lines  # a null value is not an example
     assert lines[-1] == "profiled in 4.2 s"
