@@ -80,10 +80,16 @@ def mapped_status(raw_text: Column, status_values: Mapping[str, str]) -> Column:
     return F.coalesce(F.try_element_at(codes, trimmed), trimmed)
 
 
+def _percent_decoded(text: Column) -> Column:
+    """%XX escapes decoded; unlike a form decoder, a "+" stays a "+"."""
+    return F.try_url_decode(F.replace(text, F.lit("+"), F.lit("%2B")))
+
+
 def _path_value(name: str) -> Column:
-    """The value of a Hive-style folder `name=value` in the row's file path (URL-escaped, as Hive writes it)."""
+    """The value of a Hive-style folder `name=value` in the row's file path. The path is a URI, so the folder's
+    name is escaped once more (`de%3AX` on disk reads `de%253AX`): decode twice, Hive's escape under the URI's."""
     found = F.regexp_extract(F.col("source_file"), f"/{name}=([^/]*)/", 1)
-    return F.when(found != "", F.try_url_decode(found))
+    return F.when(found != "", _percent_decoded(_percent_decoded(found)))
 
 
 def _raw_columns(log_format, source_types: Mapping[str, T.DataType]) -> dict[str, tuple[Column, T.DataType]]:

@@ -77,3 +77,18 @@ def test_read_logs_reads_csv_by_its_header_not_by_position(spark, tmp_path):
         (None, "bad", "success", None),
         ("e1", "hi, you", "success", None),
     ]
+
+
+def test_a_column_from_hive_style_folders_fills_its_contract_column_per_file(spark, tmp_path):
+    # Hive escapes characters such as ":" in folder names; "+" and spaces are kept
+    for market, text in (("en_US", "hi"), ("de_DE%3Aberlin", "hallo"), ("fr_FR+ch bern", "salut")):
+        folder = tmp_path / "date=2026-11-02" / f"market={market}"
+        folder.mkdir(parents=True)
+        row = f"e-{text},u1,2026-11-02T10:00:00Z,{text},success"
+        (folder / "part-0.csv").write_text(f"id,who,when,text,outcome\n{row}\n")
+    log_format = replace(CSV, constants={}, columns={**COLUMNS, "locale": "market"}, path_columns=("market",),
+                         normalize_locale=True)
+    rows = read_logs(spark, check_logs(str(tmp_path), log_format)).orderBy("event_id").collect()
+    assert [(r["event_id"], r["locale"], r["utterance"]) for r in rows] == [
+        ("e-hallo", "de-DE:berlin", "hallo"), ("e-hi", "en-US", "hi"), ("e-salut", "fr-FR+ch bern", "salut"),
+    ]
