@@ -174,6 +174,16 @@ def _shape_warnings(profile: dict, settings: dict) -> list[str]:
             f"no failing phrasing was rephrased into a working one by {settings['min_users']} or more users "
             "(the k-user floor, `min_users`): expect few or no rewrites from this day"
         )
+    failing_locales = [
+        f"{locale} ({_share(entry['friction_rows'], entry['rows']):.0%})"
+        for locale, entry in profile["locales"].items()
+        if _share(entry["friction_rows"], entry["rows"]) > MAX_FRICTION_SHARE
+    ]
+    if failing_locales and friction_share <= MAX_FRICTION_SHARE:  # else the day-wide warning above says it
+        found.append(
+            f"most turns of {', '.join(failing_locales)} have a failing status: an outage, or outcome codes that "
+            "differ by locale? Such a locale's rephrases rarely end in a turn that worked"
+        )
     duplicate_share = _share(valid - profile["event_ids"], valid)
     if duplicate_share > MAX_DUPLICATE_SHARE:
         found.append(f"{duplicate_share:.0%} of rows repeat an event_id: is event_id mapped to a unique id?")

@@ -19,7 +19,8 @@ def figures(**overrides) -> dict:
     values = {
         "reader_warnings": [], "rows": 1000, "quarantined": 0, "valid_rows": 1000, "event_ids": 1000,
         "sessions": 400, "friction_turns": 200, "pairs_at_floor": 5, "span_hours": 23.9, "outside_folder_day": 0,
-        "null_confidence": 0, "null_intent": 100, "locales": {"en-US": {}}, "quarantine": [], "settings": SETTINGS,
+        "null_confidence": 0, "null_intent": 100, "locales": {"en-US": {"rows": 1000, "friction_rows": 150}},
+        "quarantine": [], "settings": SETTINGS,
     }
     return {**values, **overrides}
 
@@ -64,12 +65,15 @@ def test_what_would_stop_ingest_or_publishing_is_blocking(overrides, blocking):
         ({"null_confidence": 1000}, "no row has nlu_confidence"),
         ({"null_intent": 900}, "90% of turns have no intent"),
         ({"settings": {**SETTINGS, "locales": ["de-DE"]}}, "locales outside the configured set: en-US"),
+        ({"locales": {"en-US": {"rows": 900, "friction_rows": 100}, "de-DE": {"rows": 100, "friction_rows": 100}}},
+         "most turns of de-DE (100%) have a failing status"),
         ({"quarantined": 10, "valid_rows": 990, "quarantine": [quarantined("malformed_locale", "market", 10)]},
          "10 rows (1.00%) would be quarantined: malformed_locale in market (10 rows)"),
         ({"reader_warnings": ["a.jsonl: no sampled line has intent"]}, "a.jsonl: no sampled line has intent"),
     ],
     ids=["per-request-ids", "inverted-statuses", "nothing-at-the-floor", "repeated-ids", "long-span",
-         "shifted-timestamps", "no-confidence", "no-intent", "unexpected-locale", "some-quarantined", "reader"],
+         "shifted-timestamps", "no-confidence", "no-intent", "unexpected-locale", "failing-locale", "some-quarantined",
+         "reader"],
 )
 def test_signs_of_a_wrong_mapping_are_warnings(overrides, warning):
     judged = verdict(figures(**overrides))
