@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from bench.measure import run_measured, spark_env
-from bench.run import DAY, _python, log, machine, simulate
+from bench.run import DAY, log, machine, simulate
 from pipeline.runner import code_version
 
 TURNS = 1_000_000
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     profile_json = args.work / "profile.json"
     log(f"profiling {logs}")
     measured = run_measured(
-        [_python(), "-m", "cli.main", "profile", "--logs", str(logs), "--json", str(profile_json)],
+        [sys.executable, "-m", "cli.main", "profile", "--logs", str(logs), "--json", str(profile_json)],
         spark_env(args.work / "events-profile", args.master), args.work / "profile.log", echo=log,
     )
     if measured.returncode not in (0, 1):  # 1: the day is not ready, still a measured profile

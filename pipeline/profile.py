@@ -174,10 +174,9 @@ def _shape_warnings(profile: dict, settings: dict) -> list[str]:
             f"no failing phrasing was rephrased into a working one by {settings['min_users']} or more users "
             "(the k-user floor, `min_users`): expect few or no rewrites from this day"
         )
+    locale_shares = {locale: _share(e["friction_rows"], e["rows"]) for locale, e in profile["locales"].items()}
     failing_locales = [
-        f"{locale} ({_share(entry['friction_rows'], entry['rows']):.0%})"
-        for locale, entry in profile["locales"].items()
-        if _share(entry["friction_rows"], entry["rows"]) > MAX_FRICTION_SHARE
+        f"{locale} ({share:.0%})" for locale, share in locale_shares.items() if share > MAX_FRICTION_SHARE
     ]
     if failing_locales and friction_share <= MAX_FRICTION_SHARE:  # else the day-wide warning above says it
         found.append(
