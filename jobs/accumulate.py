@@ -6,13 +6,13 @@
 Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
 for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
 after it (ROOT/days/<day>/pairs and labels, with their users' sketches pair_users and label_users, and the
-served rewrites' outcomes, feedback), each scaled by decay ** its age. Pairs and labels with fewer than K
+served rewrites' outcomes, feedback, and the readings', reading_feedback), each scaled by decay ** its age. Pairs and labels with fewer than K
 distinct users across the days are left out. Writes STAGING/pair_state, STAGING/label_state, STAGING/pairs,
-STAGING/labels, STAGING/feedback (all days) and STAGING/_stats/accumulate.json.
+STAGING/labels, STAGING/feedback, STAGING/reading_feedback (all days) and STAGING/_stats/accumulate.json.
 
 State and days from before the sketches (no `users_sketch` column, no pair_users or label_users) are read
 with null sketches: their rows keep the largest one-day count as their `support_users` (`miner.sketches`).
-State and days from before feedback have none: they served no rewrite.
+State and days from before feedback have none: they served no rewrite, and judged no reading.
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ from miner.accumulate import (
     pairs_from_state,
 )
 from miner.defaults import DECAY, LATE_DAYS, MIN_USERS
-from miner.feedback import merged_feedback
+from miner.feedback import FEEDBACK_MASSES, merged_feedback
+from miner.readings import READING_MASSES, merged_reading_feedback
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
 from pipeline.storage import exists
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
 from schemas.contract import Contract
-from schemas.feedback import FEEDBACK
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.sketches import LABEL_USERS, PAIR_USERS
@@ -49,7 +50,6 @@ from schemas.state import LABEL_STATE, PAIR_STATE
 from schemas.stats import ACCUMULATE_STATS
 
 STAGE = ACCUMULATE.name
-FEEDBACK_MASSES = ("served_users", "failed_users")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -89,13 +89,18 @@ def _feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
     return decayed(read_if_present(spark, dataset_path(folder, FEEDBACK.name), FEEDBACK), factor, FEEDBACK_MASSES)
 
 
+def _reading_feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
+    path = dataset_path(folder, READING_FEEDBACK.name)
+    return decayed(read_if_present(spark, path, READING_FEEDBACK), factor, READING_MASSES)
+
+
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     base = base_day(args.root, args.ds, args.late_days)
     days = [day for day in mined_days(args.root) if (base is None or day > base) and day <= args.ds]
     if args.ds not in days:
         raise FileNotFoundError(f"{day_dir(args.root, args.ds)}: {args.ds} has not been mined")
 
-    pair_states, label_states, feedbacks = [], [], []
+    pair_states, label_states, feedbacks, reading_feedbacks = [], [], [], []
     if base is not None:
         base_dir, factor = published_path(args.root, base), args.decay ** days_between(base, args.ds)
         base_pairs = read_dataset(spark, dataset_path(base_dir, "pair_state"), PAIR_STATE)
@@ -104,6 +109,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             decayed(read_dataset(spark, dataset_path(base_dir, "label_state"), LABEL_STATE), factor, LABEL_MASSES)
         )
         feedbacks.append(_feedback_of(spark, base_dir, factor))
+        reading_feedbacks.append(_reading_feedback_of(spark, base_dir, factor))
     for day in days:
         factor = args.decay ** days_between(day, args.ds)
         folder = day_dir(args.root, day)
@@ -114,11 +120,15 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         pair_states.append(decayed(pair_state(pairs_df, pair_users_df, day), factor, PAIR_MASSES))
         label_states.append(decayed(label_state(labels_df, label_users_df, day), factor, LABEL_MASSES))
         feedbacks.append(_feedback_of(spark, folder, factor))
+        reading_feedbacks.append(_reading_feedback_of(spark, folder, factor))
 
-    paths = {
-        name: dataset_path(args.out, name) for name in ("pair_state", "label_state", "labels", "pairs", "feedback")
-    }
+    names = ("pair_state", "label_state", "labels", "pairs", "feedback", "reading_feedback")
+    paths = {name: dataset_path(args.out, name) for name in names}
     write_dataset(merged_feedback(_union(feedbacks)), paths["feedback"], FEEDBACK, partition_by=("locale",))
+    write_dataset(
+        merged_reading_feedback(_union(reading_feedbacks)), paths["reading_feedback"], READING_FEEDBACK,
+        partition_by=("locale",),
+    )
     write_dataset(merged_pair_state(_union(pair_states)), paths["pair_state"], PAIR_STATE, partition_by=("locale",))
     write_dataset(merged_label_state(_union(label_states)), paths["label_state"], LABEL_STATE, partition_by=("locale",))
     write_dataset(

@@ -4,8 +4,8 @@
 
 Reads OUT/outcomes, OUT/candidates, OUT/phrasings, OUT/goal_phrasings, OUT/embeddings and OUT/variants; writes
 OUT/pairs (rephrases and variants), OUT/labels, the sketches of their users that the scheduled runs count users
-across days with (OUT/pair_users, OUT/label_users), OUT/feedback (the served rewrites' outcomes) and
-OUT/_stats/aggregate.json.
+across days with (OUT/pair_users, OUT/label_users), OUT/feedback (the served rewrites' outcomes),
+OUT/reading_feedback (the outcomes of the readings served as is, `miner.readings`) and OUT/_stats/aggregate.json.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from miner.aggregate import (
 from miner.chain import transition_probabilities, user_transitions
 from miner.defaults import INTENT_PRIOR
 from miner.feedback import rewrite_feedback
+from miner.readings import reading_feedback
 from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
 from miner.sketches import label_user_sketches, pair_user_sketches
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
@@ -35,7 +36,7 @@ from pipeline.config import parse_bool
 from pipeline.io import dataset_path, read_dataset, row_count, write_dataset, write_stats
 from pipeline.stages import AGGREGATE
 from schemas.candidates import CANDIDATES
-from schemas.feedback import FEEDBACK
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
 from schemas.pairs import PAIRS
@@ -100,6 +101,10 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     served_rewrites = write_dataset(
         rewrite_feedback(outcomes_df), dataset_path(args.out, FEEDBACK.name), FEEDBACK, observe=row_count()
     )["rows"]
+    served_readings = write_dataset(
+        reading_feedback(outcomes_df), dataset_path(args.out, READING_FEEDBACK.name), READING_FEEDBACK,
+        observe=row_count(),
+    )["rows"]
 
     stats = {
         "pairs_by_kind": {r["kind"]: r["n"] for r in pairs_df.groupBy("kind").agg(F.count("*").alias("n")).collect()},
@@ -107,6 +112,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         "min_users": args.min_users,
         "intent_prior": args.intent_prior,
         "served_rewrites": served_rewrites,
+        "served_readings": served_readings,
     }
     stats["rows_out"] = sum(stats["pairs_by_kind"].values())
     write_stats(args.out, STAGE, stats, AGGREGATE_STATS)

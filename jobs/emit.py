@@ -2,9 +2,11 @@
 
     spark-submit jobs/emit.py --out OUT_DIR --run-id RUN_ID [--min-users K]
 
-Reads OUT/pairs, OUT/labels and OUT/feedback (the served rewrites' outcomes, `miner.feedback`); writes
-OUT/rewrites (Parquet), OUT/withdrawn_rewrites (those their outcomes withdrew, with the reason),
-OUT/training/<locale>.jsonl (labels a failed rewrite contradicts are held back) and OUT/_stats/emit.json.
+Reads OUT/pairs, OUT/labels, OUT/feedback (the served rewrites' outcomes, `miner.feedback`) and
+OUT/reading_feedback (the outcomes of the readings served as is, `miner.readings`); writes OUT/rewrites (Parquet),
+OUT/withdrawn_rewrites (those their outcomes withdrew, with the reason), OUT/rejected_readings (the readings most
+of their users rejected), OUT/training/<locale>.jsonl (labels a failed rewrite or a rejected reading contradicts
+are held back) and OUT/_stats/emit.json.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from pyspark.sql import functions as F
 
 from miner.defaults import MIN_USERS
 from miner.feedback import live_rewrites, trusted_labels, withdrawn_rewrites
+from miner.readings import rejected_readings, unrejected_labels
 from miner.records import training_records
 from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
 from pipeline.stages import EMIT
 from pipeline.storage import remove_dir, write_text
-from schemas.feedback import FEEDBACK
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
-from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
+from schemas.outputs import REJECTED_READINGS, REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from schemas.stats import EMIT_STATS
 
@@ -36,7 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="run output directory (or URI)")
     parser.add_argument("--run-id", required=True, help="recorded in every training record's provenance")
     parser.add_argument(
-        "--min-users", type=int, default=MIN_USERS, help="served users a rewrite's live outcomes need to count"
+        "--min-users", type=int, default=MIN_USERS,
+        help="served users a rewrite's live outcomes, and rejecting users a rejected reading, need to count",
     )
     return parser.parse_args(argv)
 
@@ -58,6 +62,10 @@ def write_training_jsonl(records_df, training_dir: str) -> dict[str, int]:
     return counts
 
 
+def _counts_by_locale(df) -> dict[str, int]:
+    return dict(sorted((r["locale"], r["n"]) for r in df.groupBy("locale").agg(F.count("*").alias("n")).collect()))
+
+
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     pairs_df = read_dataset(spark, dataset_path(args.out, "pairs"), PAIRS)
     labels_df = read_dataset(spark, dataset_path(args.out, "labels"), LABELS)
@@ -74,26 +82,30 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         partition_by=("locale",),
     )
     withdrawn_df = read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES)
+    rejected_path = dataset_path(args.out, REJECTED_READINGS.name)
+    reading_feedback_df = read_dataset(spark, dataset_path(args.out, READING_FEEDBACK.name), READING_FEEDBACK)
+    write_dataset(
+        rejected_readings(reading_feedback_df, args.min_users), rejected_path, REJECTED_READINGS,
+        partition_by=("locale",),
+    )
+    rejected_df = read_dataset(spark, rejected_path, REJECTED_READINGS)
+    labels_to_train = trusted_labels(labels_df, withdrawn_df).transform(unrejected_labels, rejected_df)
     training_counts = write_training_jsonl(
-        training_records(trusted_labels(labels_df, withdrawn_df), args.run_id), dataset_path(args.out, "training")
+        training_records(labels_to_train, args.run_id), dataset_path(args.out, "training")
     )
 
-    rewrites_by_locale = {
-        r["locale"]: r["n"]
-        for r in read_dataset(spark, rewrites_path, REWRITES).groupBy("locale").agg(F.count("*").alias("n")).collect()
-    }
-    withdrawn_by_locale = {
-        r["locale"]: r["n"]
-        for r in read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES).groupBy("locale").agg(F.count("*").alias("n"))
-        .collect()
-    }
+    rewrites_by_locale = _counts_by_locale(read_dataset(spark, rewrites_path, REWRITES))
+    withdrawn_by_locale = _counts_by_locale(read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES))
+    rejected_by_locale = _counts_by_locale(rejected_df)
     stats = {
         "training_records": sum(training_counts.values()),
-        "training_records_by_locale": dict(sorted(training_counts.items())),
+        "training_records_by_locale": training_counts,
         "rewrites": sum(rewrites_by_locale.values()),
-        "rewrites_by_locale": dict(sorted(rewrites_by_locale.items())),
+        "rewrites_by_locale": rewrites_by_locale,
         "withdrawn_rewrites": sum(withdrawn_by_locale.values()),
-        "withdrawn_rewrites_by_locale": dict(sorted(withdrawn_by_locale.items())),
+        "withdrawn_rewrites_by_locale": withdrawn_by_locale,
+        "rejected_readings": sum(rejected_by_locale.values()),
+        "rejected_readings_by_locale": rejected_by_locale,
     }
     stats["rows_out"] = stats["training_records"] + stats["rewrites"]
     write_stats(args.out, STAGE, stats, EMIT_STATS)

@@ -2,7 +2,7 @@
 
     spark-submit jobs/validate.py --out DIR [--min-users K] [--locales L,L] [--max-quarantine-share X] ...
 
-Checks the published datasets under DIR (pairs, labels, rewrites, training) and the input-side datasets
+Checks the published datasets under DIR (pairs, labels, rewrites, rejected_readings, training) and the input-side datasets
 (turns, quarantine, sessions, candidates) under DIR or, for a scheduled run, under each day it accumulated.
 An input-side suite is one aggregation over its dataset (`miner.quality_scan`); the outputs go through GX
 Checkpoints. Both land in the same GX results store.
@@ -33,7 +33,7 @@ from pipeline.storage import exists, filesystem, list_data_files, read_json
 from pipeline.warehouse import read_baseline
 from schemas.candidates import CANDIDATES
 from schemas.labels import LABELS
-from schemas.outputs import REWRITES, TRAINING
+from schemas.outputs import REJECTED_READINGS, REWRITES, TRAINING
 from schemas.pairs import PAIRS
 from schemas.quarantine import QUARANTINE
 from schemas.sessions import SESSIONS
@@ -43,10 +43,10 @@ from schemas.turns import TURNS
 STAGE = VALIDATE.name
 CONTRACTS = {
     "turns": TURNS, "quarantine": QUARANTINE, "sessions": SESSIONS, "candidates": CANDIDATES,
-    "pairs": PAIRS, "labels": LABELS, "rewrites": REWRITES,
+    "pairs": PAIRS, "labels": LABELS, "rewrites": REWRITES, "rejected_readings": REJECTED_READINGS,
 }
 INPUT_SIDE = ("turns", "quarantine", "sessions", "candidates")
-OUTPUTS = ("pairs", "labels", "rewrites", "training")
+OUTPUTS = ("pairs", "labels", "rewrites", "rejected_readings", "training")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -70,6 +70,12 @@ def decayed(state_df: DataFrame, factor: float, masses: tuple[str, ...]) -> Data
     return state_df.withColumns({mass: F.col(mass) * F.lit(float(factor)) for mass in masses})
 
 
+def summed_per_key(df: DataFrame, contract: Contract, masses: tuple[str, ...]) -> DataFrame:
+    """Decayed rows of several days (and the state before them) summed per key: every other column of `contract`."""
+    keys = [name for name in contract.column_names if name not in masses]
+    return df.groupBy(*keys).agg(*(F.sum(mass).alias(mass) for mass in masses)).select(*contract.column_names)
+
+
 def _latest(column: str) -> F.Column:
     # Days are distinct within a key, so the latest day's value is unique.
     return F.max_by(column, "last_day").alias(column)

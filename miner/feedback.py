@@ -30,12 +30,14 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from miner.accumulate import summed_per_key
 from miner.aggregate import MIN_REWRITE_WEIGHT, best_rewrites
 from miner.text import normalized_utterances
 from schemas.feedback import FEEDBACK
 from schemas.outputs import REWRITES, WITHDRAWN_REWRITES
 
 REWRITE_KEY = ("locale", "source", "target")
+FEEDBACK_MASSES = ("served_users", "failed_users")
 # The mined weight weighs as much as this many served users' outcomes: a few failures do not undo a rewrite
 # that many users confirmed, and a few successes do not crown a weak one.
 MINED_WEIGHT_USERS = 5.0
@@ -73,11 +75,7 @@ def rewrite_feedback(outcomes_df: DataFrame) -> DataFrame:
 
 def merged_feedback(feedback_df: DataFrame) -> DataFrame:
     """Decayed feedback of several days (and the state before them), summed per rewrite."""
-    return (
-        feedback_df.groupBy(*REWRITE_KEY)
-        .agg(F.sum("served_users").alias("served_users"), F.sum("failed_users").alias("failed_users"))
-        .select(*FEEDBACK.column_names)
-    )
+    return summed_per_key(feedback_df, FEEDBACK, FEEDBACK_MASSES)
 
 
 def _succeeded() -> F.Column:

@@ -158,6 +158,16 @@ def rewrites_suite(checks: Checks) -> list[gxe.Expectation]:
     ]
 
 
+def rejected_readings_suite(checks: Checks) -> list[gxe.Expectation]:
+    return [
+        _unique("locale", "text", "intent"),
+        _between("rejected_users", checks.min_users, None, f"at least {checks.min_users} users rejected every reading"),
+        _rows_where("2 * rejected_users <= served_users", "rejected by most of the users it was served to"),
+        _between("rejection_rate", 0.0, 1.0, "rejection rate in [0, 1]"),
+        *_locales(checks),
+    ]
+
+
 def training_suite(checks: Checks) -> list[gxe.Expectation]:
     expectations = [
         *_output_rows("training", checks),
@@ -181,6 +191,7 @@ SUITES = {
     "pairs": pairs_suite,
     "labels": labels_suite,
     "rewrites": rewrites_suite,
+    "rejected_readings": rejected_readings_suite,
     "training": training_suite,
 }
 

@@ -15,7 +15,7 @@ Pure functions over Python lists and numpy arrays: no Spark session, no paths. T
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,16 @@ class IntentModel:
             return []
         return [str(intent) for intent in self.classifier.predict(self.features(texts))]
 
+    def ranked(self, texts: Sequence[str]) -> list[list[str]]:
+        """Every intent the model knows, best first, per text: its n-best hypotheses."""
+        if len(texts) == 0:
+            return []
+        scores = np.asarray(self.classifier.decision_function(self.features(texts)))
+        if scores.ndim == 1:  # two intents: one score, positive for the second
+            scores = np.stack([-scores, scores], axis=1)
+        classes = [str(intent) for intent in self.classifier.classes_]
+        return [[classes[i] for i in row] for row in np.argsort(-scores, axis=1, kind="stable").tolist()]
+
 
 @dataclass
 class PatchedIntentModel:
@@ -74,9 +84,38 @@ class PatchedIntentModel:
     def predict(self, texts: Sequence[str]) -> list[str]:
         if len(texts) == 0:
             return []
-        near = (_unit(self.retrained.encode(list(texts))) @ self.anchors.T).max(axis=1) >= self.similarity
         before, after = self.baseline.predict(texts), self.retrained.predict(texts)
-        return [new if close else old for old, new, close in zip(before, after, near.tolist(), strict=True)]
+        return [new if close else old for old, new, close in zip(before, after, self._near(texts), strict=True)]
+
+    def ranked(self, texts: Sequence[str]) -> list[list[str]]:
+        if len(texts) == 0:
+            return []
+        before, after = self.baseline.ranked(texts), self.retrained.ranked(texts)
+        return [new if close else old for old, new, close in zip(before, after, self._near(texts), strict=True)]
+
+    def _near(self, texts: Sequence[str]) -> list[bool]:
+        return ((_unit(self.retrained.encode(list(texts))) @ self.anchors.T).max(axis=1) >= self.similarity).tolist()
+
+
+@dataclass
+class RerankedReader:
+    """An NLU runtime with negative feedback: where users rejected the model's best reading of a phrasing
+    (`rejected`: key of the phrasing -> rejected intents, from a published `rejected_readings` table), it serves
+    the best hypothesis not rejected. `key` turns a text into the table's key (`miner.text.normalize`)."""
+
+    model: IntentModel | PatchedIntentModel
+    rejected: Mapping[str, frozenset[str]]
+    key: Callable[[str], str]
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        predicted = self.model.predict(texts)
+        if not self.rejected:
+            return predicted
+        keys = [self.key(text) for text in texts]
+        hits = [i for i, (intent, key) in enumerate(zip(predicted, keys)) if intent in self.rejected.get(key, ())]
+        for i, ranked in zip(hits, self.model.ranked([texts[i] for i in hits])):
+            predicted[i] = next((intent for intent in ranked if intent not in self.rejected[keys[i]]), predicted[i])
+        return predicted
 
 
 def _unit(vectors) -> np.ndarray:

@@ -51,7 +51,7 @@ from pathlib import Path
 
 from miner.text import normalize
 from nlu import classifier as nlu
-from nlu.defects import defect_rates, relative_change, rewrite_table
+from nlu.defects import defect_rates, rejection_table, relative_change, rewrite_table
 from nlu.loop_report import curve_svg, format_day, markdown_report, regressions
 from pipeline.config import load_config
 from pipeline.errors import InputContractError
@@ -248,15 +248,18 @@ def run(args: argparse.Namespace) -> dict:
     baseline_correct = dict(correct)
     all_failures: dict[str, dict[str, dict]] = {locale: {} for locale in data}  # every day's, by phrasing
 
-    previous_published, serving_rewrites, ever_withdrawn = None, {}, set()
+    previous_published, serving_rewrites, serving_rejections, ever_withdrawn = None, {}, {}, set()
     for offset in range(args.days):
         day = args.first_day + dt.timedelta(days=offset)
         step = time.monotonic()
         sim_dir = out / "sim" / day.isoformat()
         serving = _serving_models(retrained_models, baselines, args.retrain_lag)
+        runtimes = {
+            loc: nlu.RerankedReader(model, serving_rejections.get(loc, {}), normalize) for loc, model in serving.items()
+        }
         write_simulation(
             sim_dir, {loc: split.goals for loc, split in data.items()}, args.users, day, args.seed,
-            SIMULATED_FILES, readers=serving, traffic_seed=derive_seed(args.seed, "loop-traffic", day),
+            SIMULATED_FILES, readers=runtimes, traffic_seed=derive_seed(args.seed, "loop-traffic", day),
             rewrites=serving_rewrites, log=log,
         )
         _move_logs(sim_dir / "logs", out / "logs", day)
@@ -265,10 +268,12 @@ def run(args: argparse.Namespace) -> dict:
         truth = pq.read_table(sim_dir / "truth.parquet")
         day_report = {"day": day.isoformat(), "published": published, "model": nlu.MODEL_DESCRIPTION,
                       "tolerance_points": nlu.TOLERANCE_POINTS, "locales": {}}
-        rewrites, withdrawn = (_published_rows(published, name) for name in ("rewrites", "withdrawn_rewrites"))
+        rewrites, withdrawn, rejected = (
+            _published_rows(published, name) for name in ("rewrites", "withdrawn_rewrites", "rejected_readings")
+        )
         for locale, split in data.items():
             locale_truth = truth.filter(pc.equal(truth["locale"], locale))
-            defects = defect_rates(locale_truth, baselines[locale], serving[locale])
+            defects = defect_rates(locale_truth, baselines[locale], serving[locale], runtimes[locale])
             failures = nlu.rephrased_failures(locale_truth, config.min_users)
             _remember(all_failures[locale], failures)
             mined = read_mined_records(published, locale)
@@ -280,6 +285,8 @@ def run(args: argparse.Namespace) -> dict:
                 "rewrites_published": sum(r["locale"] == locale for r in rewrites),
                 "withdrawn_in_force": sum(r["locale"] == locale for r in withdrawn),
                 "withdrawn": _newly_withdrawn(withdrawn, locale, ever_withdrawn),
+                "rejections_served": sum(len(intents) for intents in serving_rejections.get(locale, {}).values()),
+                "rejections_published": sum(r["locale"] == locale for r in rejected),
                 **nlu.fix_rate(retrained, failures, config.min_users),
                 "records_added": len(mined),
                 **compare(split, correct[locale], after, args.seed),
@@ -291,6 +298,7 @@ def run(args: argparse.Namespace) -> dict:
         write_json(posixpath.join(published, "quality", "nlu.json"), day_report)
         write_published_dashboards(str(out / "root"), {"path": published, "replaced": previous_published}, log)
         previous_published, serving_rewrites = published, rewrite_table(rewrites)
+        serving_rejections = rejection_table(rejected)
         day_report["elapsed_s"] = round(time.monotonic() - step, 1)
         report["days"].append(day_report)
         log(format_day(day_report))

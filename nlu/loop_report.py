@@ -92,11 +92,12 @@ def defect_lines(report: dict) -> list[str]:
         "## Live defect rate",
         "",
         "The share of the day's goal turns that failed (friction or a wrong intent) as served; without the "
-        "rewrites served that day (the serving model alone); and without any learning (the baseline model). "
-        "Removed by retraining and by rewrites: in points. No working phrasing: the served failures of goals that "
-        "no turn of the day served right, in any words (the logs hold no label for them). Rewrites: the table "
-        "published the day before, served in front of the model; newly withdrawn: taken out by their own outcomes "
-        "at that day's publish (a withdrawal stays in force while the failures last).",
+        "runtime's feedback served that day (rewrites and rejected readings: the serving model alone); and without "
+        "any learning (the baseline model). Removed by retraining, by rewrites and by rejected readings: in points. "
+        "No working phrasing: the served failures of goals that no turn of the day served right, in any words (the "
+        "logs hold no label for them). Rewrites and rejected readings: the tables published the day before, served "
+        "in front of the model and in its hypothesis ranking; newly withdrawn: rewrites taken out by their own "
+        "outcomes at that day's publish (a withdrawal stays in force while the failures last).",
         "",
         "| locale | first day | last day | relative change |",
         "|---|---:|---:|---:|",
@@ -110,8 +111,9 @@ def defect_lines(report: dict) -> list[str]:
     lines += [
         "",
         "| day | locale | goal turns | served | without rewrites | without learning | removed by retraining | "
-        "removed by rewrites | no working phrasing | rewritten turns | rewrites served | published | newly withdrawn |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "removed by rewrites | removed by rejections | no working phrasing | rewritten turns | rewrites served | "
+        "published | newly withdrawn | reranked turns | rejections served | published |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for day in report["days"]:
         for locale, r in day["locales"].items():
@@ -120,9 +122,10 @@ def defect_lines(report: dict) -> list[str]:
                 f"| {day['day']} | {locale} | {d['goal_turns']:,} | {_rate(d['served'])} | "
                 f"{_rate(d['without_rewrites'])} | {_rate(d['without_learning'])} | "
                 f"{d.get('removed_by_retraining', 0):.2f} | {d.get('removed_by_rewrites', 0):.2f} | "
-                f"{_rate(d.get('no_working_phrasing'))} | "
+                f"{d.get('removed_by_rejections', 0):.2f} | {_rate(d.get('no_working_phrasing'))} | "
                 f"{d['rewritten_turns']:,} | {r['rewrites_served']:,} | {r['rewrites_published']:,} | "
-                f"{len(r['withdrawn']):,} |"
+                f"{len(r['withdrawn']):,} | {d['reranked_turns']:,} | {r['rejections_served']:,} | "
+                f"{r['rejections_published']:,} |"
             )
     withdrawn = [(day["day"], locale, w) for day in report["days"] for locale, r in day["locales"].items()
                  for w in r["withdrawn"]]

@@ -1,11 +1,11 @@
 """Data contracts: one declaration per dataset gives its Spark schema, pyarrow schema and docs."""
 
 from schemas.candidates import CANDIDATES
-from schemas.feedback import FEEDBACK
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.interactions import INTERACTIONS
 from schemas.labels import LABELS
 from schemas.outcomes import OUTCOMES
-from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
+from schemas.outputs import REJECTED_READINGS, REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from schemas.phrasings import GOAL_PHRASINGS, PHRASINGS
 from schemas.quarantine import QUARANTINE
@@ -20,11 +20,12 @@ from schemas.turns import TURNS
 # dataset of the pipeline (the miner never reads it; only evaluation does).
 ALL_CONTRACTS = (
     INTERACTIONS, QUARANTINE, TURNS, SESSIONS, TEXTS, EMBEDDINGS, CANDIDATES, OUTCOMES, PHRASINGS, GOAL_PHRASINGS,
-    FEEDBACK, PAIRS, LABELS, PAIR_USERS, LABEL_USERS, PAIR_STATE, LABEL_STATE, REWRITES, WITHDRAWN_REWRITES, TRAINING,
+    FEEDBACK, READING_FEEDBACK, PAIRS, LABELS, PAIR_USERS, LABEL_USERS, PAIR_STATE, LABEL_STATE, REWRITES,
+    WITHDRAWN_REWRITES, REJECTED_READINGS, TRAINING,
 )
 
 __all__ = [
     "ALL_CONTRACTS", "CANDIDATES", "EMBEDDINGS", "FEEDBACK", "GOAL_PHRASINGS", "INTERACTIONS", "LABEL_STATE",
-    "LABEL_USERS", "LABELS", "OUTCOMES", "PAIR_STATE", "PAIR_USERS", "PAIRS", "PHRASINGS", "QUARANTINE", "REWRITES",
-    "SESSIONS", "TEXTS", "TRAINING", "TRUTH", "TURNS", "WITHDRAWN_REWRITES",
+    "LABEL_USERS", "LABELS", "OUTCOMES", "PAIR_STATE", "PAIR_USERS", "PAIRS", "PHRASINGS", "QUARANTINE",
+    "READING_FEEDBACK", "REJECTED_READINGS", "REWRITES", "SESSIONS", "TEXTS", "TRAINING", "TRUTH", "TURNS", "WITHDRAWN_REWRITES",
 ]

@@ -46,6 +46,25 @@ WITHDRAWN_REWRITES = Contract(
     ),
 )
 
+REJECTED_READINGS = Contract(
+    name="rejected_readings",
+    doc=(
+        "`OUT/rejected_readings/`, Parquet partitioned by `locale`: negative feedback for the NLU's hypothesis "
+        "ranker. One row per (phrasing, intent) that most of its users rejected (`miner.readings`): a runtime "
+        "that reads the phrasing as that intent serves its next-best hypothesis instead. For the phrasings no "
+        "rephrase worked for, which leave no label to learn; a reading stays rejected while its rejections "
+        "outweigh later successes."
+    ),
+    columns=(
+        Column("locale", STRING, False, "canonical locale"),
+        Column("text", STRING, False, "normalized phrasing; look it up after `miner.text.normalize`"),
+        Column("intent", STRING, False, "the rejected reading: an intent not to serve for this phrasing"),
+        Column("served_users", FLOAT64, False, "users the reading was served to (decayed)"),
+        Column("rejected_users", FLOAT64, False, "users who rejected it (decayed)"),
+        Column("rejection_rate", FLOAT32, False, "share of the served users who rejected it"),
+    ),
+)
+
 TRAINING = Contract(
     name="training",
     doc=(

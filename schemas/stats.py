@@ -100,6 +100,7 @@ AGGREGATE_STATS = StatsContract(
         ("min_users", int, "the k-user floor applied"),
         ("intent_prior", bool, "whether labels weighed votes against the intent prior"),
         ("served_rewrites", int, "rewrites a runtime rewriter served that day (rows of feedback)"),
+        ("served_readings", int, "readings of phrasings said as is, with their outcomes (rows of reading_feedback)"),
         ROWS_OUT,
     ),
 )
@@ -124,6 +125,8 @@ EMIT_STATS = StatsContract(
         ("rewrites_by_locale", dict, "rewrites per locale"),
         ("withdrawn_rewrites", int, "rewrites their live outcomes withdrew"),
         ("withdrawn_rewrites_by_locale", dict, "withdrawn rewrites per locale"),
+        ("rejected_readings", int, "readings most of their users rejected (`miner.readings`)"),
+        ("rejected_readings_by_locale", dict, "rejected readings per locale"),
         ("training_records", int, "training records"),
         ("training_records_by_locale", dict, "training records per locale"),
         ROWS_OUT,

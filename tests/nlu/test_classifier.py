@@ -9,6 +9,7 @@ from miner.models import resolve_model_path
 from nlu.classifier import (
     MAX_USERS_PER_RECORD,
     PatchedIntentModel,
+    RerankedReader,
     fix_rate,
     is_regression,
     mined_record_weight,
@@ -191,3 +192,32 @@ def test_a_patched_model_reads_anew_only_near_the_mined_phrasings(encode):
     far = ["wake me up at seven", "will it rain tomorrow", "set an alarm for six"]
     assert patched.predict(["play some jazz", *far]) == ["weather_query", *baseline.predict(far)]
     assert patched.predict([]) == []
+    assert [ranked[0] for ranked in patched.ranked(["play some jazz", *far])] == patched.predict(["play some jazz", *far])
+
+
+def test_the_n_best_list_starts_with_the_prediction_and_holds_every_intent(encode):
+    texts, intents = zip(*TRAIN)
+    model = train_intent_model(texts, intents, encode)
+    probes = ["wake me at eight", "play a song by queen", "🙂"]
+    ranked = model.ranked(probes)
+    assert [r[0] for r in ranked] == model.predict(probes)
+    assert all(sorted(r) == ["alarm_set", "play_music", "weather_query"] for r in ranked)
+    assert model.ranked([]) == []
+    two = train_intent_model(texts[:8], intents[:8], encode)  # two intents: sklearn gives one score per text
+    assert two.ranked(["wake me at eight", "play jazz"]) == [["alarm_set", "play_music"], ["play_music", "alarm_set"]]
+
+
+def test_a_reranked_reader_serves_the_best_reading_users_did_not_reject(encode):
+    texts, intents = zip(*TRAIN)
+    model = train_intent_model(texts, intents, encode)
+    probe, other = "wake me at eight", "play a song by queen"
+    first, second, third = model.ranked([probe])[0]
+    assert RerankedReader(model, {}, str.lower).predict([probe, other]) == model.predict([probe, other])
+    rejected_once = RerankedReader(model, {probe.upper(): frozenset({first})}, str.upper)
+    assert rejected_once.predict([probe, other]) == [second, model.predict([other])[0]]
+    rejected_twice = RerankedReader(model, {probe: frozenset({first, second})}, str.lower)
+    assert rejected_twice.predict([probe]) == [third]
+    # a rejection of another reading than the model's best changes nothing; rejecting them all keeps the best
+    assert RerankedReader(model, {probe: frozenset({third})}, str.lower).predict([probe]) == [first]
+    everything = RerankedReader(model, {probe: frozenset({first, second, third})}, str.lower)
+    assert everything.predict([probe]) == [first]
