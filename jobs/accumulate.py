@@ -6,7 +6,8 @@
 Starts from the last published state at least N+1 days old (days up to N days back may still be re-mined
 for late logs, so their published state is not final), scales it by decay ** age, and adds every mined day
 after it (ROOT/days/<day>/pairs and labels, with their users' sketches pair_users and label_users, and the
-served rewrites' outcomes, feedback, and the readings', reading_feedback), each scaled by decay ** its age. Pairs and labels with fewer than K
+served rewrites' outcomes, feedback, and the readings', reading_feedback), each scaled by decay ** its age.
+Pairs and labels with fewer than K
 distinct users across the days are left out. Writes STAGING/pair_state, STAGING/label_state, STAGING/pairs,
 STAGING/labels, STAGING/feedback, STAGING/reading_feedback (all days) and STAGING/_stats/accumulate.json.
 

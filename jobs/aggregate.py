@@ -28,8 +28,8 @@ from miner.aggregate import (
 from miner.chain import transition_probabilities, user_transitions
 from miner.defaults import INTENT_PRIOR
 from miner.feedback import rewrite_feedback
-from miner.readings import reading_feedback
 from miner.prior import PRIOR_SCHEMA, intent_priors, reliable_phrasings
+from miner.readings import reading_feedback
 from miner.sketches import label_user_sketches, pair_user_sketches
 from miner.variants import goal_heads, one_pair_per_key, with_goal_heads
 from pipeline.config import parse_bool

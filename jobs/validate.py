@@ -2,8 +2,8 @@
 
     spark-submit jobs/validate.py --out DIR [--min-users K] [--locales L,L] [--max-quarantine-share X] ...
 
-Checks the published datasets under DIR (pairs, labels, rewrites, rejected_readings, training) and the input-side datasets
-(turns, quarantine, sessions, candidates) under DIR or, for a scheduled run, under each day it accumulated.
+Checks the published datasets under DIR (pairs, labels, rewrites, rejected_readings, training) and the input-side
+datasets (turns, quarantine, sessions, candidates) under DIR or, for a scheduled run, under each day it accumulated.
 An input-side suite is one aggregation over its dataset (`miner.quality_scan`); the outputs go through GX
 Checkpoints. Both land in the same GX results store.
 Writes DIR/_stats/validate.json with every expectation's outcome and the GX Data Docs to DIR/quality/, and

@@ -11,9 +11,11 @@ The rules, applied at each emit to the reading feedback of all days (decayed lik
 
 * a reading is judged on the turns where the phrasing was said as is (no rewrite served) and read as an intent;
   one vote per user and day, as everywhere;
-* a user **rejected** it when the turn was defective and the user reacted to it: friction, an interruption, a
-  cancel, a silent failure, or a rephrase right after (`is_rejected`). A low-confidence success the user let
-  stand is no rejection: confidence alone says nothing about the intent;
+* a user **rejected** it when the turn met friction (an error, an unhandled request, an interruption or a
+  cancel) or when the user rephrased it at once (`is_rejected`). Nothing else counts: a low-confidence success
+  the user let stand says nothing about the intent, and neither does a quick next request after a phrasing the
+  miner finds misread silently (`miner.candidates.silent_phrasings` judges the words, for all their readings:
+  a popular phrasing read right the day after it was read wrong would reject its right reading);
 * **rejected**: at least `min_users` users rejected it, and more rejected it than did not (`rejected_readings`),
   the rule that withdraws a failed rewrite.
 
@@ -31,7 +33,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from miner.accumulate import summed_per_key
-from miner.candidates import LOW_CONFIDENCE
+from schemas.interactions import FRICTION_STATUSES
 from schemas.feedback import READING_FEEDBACK
 from schemas.outputs import REJECTED_READINGS
 
@@ -41,16 +43,15 @@ READING_MASSES = ("served_users", "rejected_users")
 REPHRASED_PROBABILITY = 0.5
 
 
-def is_rejected(status: Column, confidence: Column, is_defective: Column, next_probability: Column) -> Column:
-    """A defective turn the user reacted to: anything but a low-confidence success the user let stand."""
-    let_stand = (status == "success") & F.coalesce(confidence < LOW_CONFIDENCE, F.lit(False))
-    rephrased = F.coalesce(next_probability >= REPHRASED_PROBABILITY, F.lit(False))
-    return is_defective & (~let_stand | rephrased)
+def is_rejected(status: Column, next_probability: Column) -> Column:
+    """A turn that met friction, or that its user rephrased at once."""
+    met_friction = F.coalesce(status.isin(*FRICTION_STATUSES), F.lit(False))
+    return met_friction | F.coalesce(next_probability >= REPHRASED_PROBABILITY, F.lit(False))
 
 
 def reading_feedback(outcomes_df: DataFrame) -> DataFrame:
     """Per reading (locale, text, intent) of the turns said as is: users served it and users who rejected it."""
-    rejected = is_rejected(F.col("status"), F.col("nlu_confidence"), F.col("is_defective"), F.col("next_probability"))
+    rejected = is_rejected(F.col("status"), F.col("next_probability"))
     per_user = (
         outcomes_df.where(F.col("served_text").isNull() & F.col("intent").isNotNull())
         .groupBy(*READING_KEY, "user_key")

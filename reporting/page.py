@@ -44,6 +44,7 @@ from reporting.facts import (
     training_by_locale,
 )
 from reporting.panels import (
+    REJECTED_COLUMNS,
     WITHDRAWN_COLUMNS,
     alerts,
     card,
@@ -52,6 +53,7 @@ from reporting.panels import (
     panel_nlu,
     panel_pairs,
     panel_quarantine,
+    panel_rejected,
     panel_rewrites,
     panel_support,
     panel_timings,
@@ -194,6 +196,7 @@ def render_run(run_dir: str, previous_dir: str | None = None) -> str:
         panel_rewrites(rewrites, previous, locales, previous_id),
         panel_nlu(run_dir),
         panel_withdrawn(read_columns(Path(run_dir) / "withdrawn_rewrites", WITHDRAWN_COLUMNS)),
+        panel_rejected(read_columns(Path(run_dir) / "rejected_readings", REJECTED_COLUMNS)),
         panel_quarantine(manifest),
         panel_timings(manifest),
         panel_validation(manifest),

@@ -61,6 +61,7 @@ from reporting.facts import (
 )
 
 WITHDRAWN_COLUMNS = ("locale", "source", "target", "target_intent", "reason", "served_users", "failed_users")
+REJECTED_COLUMNS = ("locale", "text", "intent", "served_users", "rejected_users")
 
 # ---------------------------------------------------------------------------------------------- building blocks
 
@@ -230,6 +231,26 @@ def panel_withdrawn(withdrawn: dict[str, list]) -> str:
                 f"{len(rows)} withdrawn · {subtitle}", wide=True)
 
 
+def panel_rejected(rejected: dict[str, list]) -> str:
+    """The readings most of their users rejected (`miner.readings`), most rejected first."""
+    title = "Readings rejected by their users"
+    subtitle = ("a phrasing read as this intent met friction, or was interrupted, cancelled or rephrased, for most "
+                "of its users: a runtime serves its next-best reading; users are decayed counts over the days")
+    rows = sorted(zip(*(rejected[k] for k in REJECTED_COLUMNS)), key=lambda r: (-(number(r[4]) or 0), str(r[1])))
+    if not rows:
+        return card(title, '<p class="muted">none: no reading was rejected by most of its users</p>', subtitle,
+                    wide=True)
+    body = "".join(
+        f'<tr><td class="loc">{esc(locale)}</td><td>{esc(text)}</td><td>{esc(intent)}</td>'
+        f'<td class="num">{fmt_int(round(number(rejecting) or 0))} / {fmt_int(round(number(served) or 0))}</td></tr>'
+        for locale, text, intent, served, rejecting in rows[:TOP_REWRITES * 2]
+    )
+    head = ('<tr><th>Locale</th><th>Phrasing</th><th>Rejected reading</th>'
+            '<th class="num">Rejecting / served users</th></tr>')
+    return card(title, f'<table class="nlu"><thead>{head}</thead><tbody>{body}</tbody></table>',
+                f"{len(rows)} rejected · {subtitle}", wide=True)
+
+
 def regressed_chip(found: object) -> str:
     """A regressed intent as a red chip, its losses and gains on the test set in the chip and its tooltip."""
     if not isinstance(found, dict):
@@ -279,12 +300,12 @@ def nlu_row(locale: str, entry: dict) -> str:
 
 
 def defect_cell(found: object) -> str:
-    """The live defect rate as served (bold), and without the rewrites and without any learning."""
+    """The live defect rate as served (bold), and without the runtime's feedback and without any learning."""
     rates = found if isinstance(found, dict) else {}
     served, alone, unlearned = (number(rates.get(k)) for k in ("served", "without_rewrites", "without_learning"))
     shown = NA if served is None else f"{served:.1f}%"
     note = " · ".join(f"{name} {NA if value is None else f'{value:.1f}%'}"
-                      for name, value in (("no rewrites", alone), ("no learning", unlearned)))
+                      for name, value in (("no rewrites or rejections", alone), ("no learning", unlearned)))
     return f'<td class="num"><b>{esc(shown)}</b><span class="note">{esc(note)}</span></td>'
 
 
@@ -294,7 +315,7 @@ def nlu_subtitle(nlu: dict) -> str:
         f"day {nlu['day']}" if nlu.get("day") is not None else "",
         str(nlu.get("model") or ""),
         "defect rate: the share of the day's goal turns that failed as served (friction or a wrong intent), and "
-        "without the rewrites or any learning",
+        "without the runtime's rewrites and rejected readings, or any learning",
         "fix rate: of the misread phrasings users rephrased, the share the retrained model now reads correctly "
         "(learnable: those whose rephrase worked for at least 3 users)",
         "held-out accuracy before → after this run's retraining, Δ in points with its confidence interval",

@@ -28,8 +28,8 @@ READING_FEEDBACK = Contract(
         "days, decayed, written by `jobs/accumulate.py`), Parquet partitioned by `locale`. One row per reading "
         "(a phrasing said as is, no rewrite served, and the intent the NLU read it as): the users it was served "
         "to and the users who rejected it, one vote per user and day. A user rejected a reading when the turn "
-        "met friction, was interrupted or cancelled, or was rephrased at once (`miner.readings.is_rejected`); "
-        "a low-confidence success the user let stand is no rejection."
+        "met friction (an error, an unhandled request, an interruption or a cancel) or was rephrased at once "
+        "(`miner.readings.is_rejected`); a low-confidence success the user let stand is no rejection."
     ),
     columns=(
         Column("locale", STRING, False, "canonical locale"),

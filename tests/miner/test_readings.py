@@ -25,24 +25,21 @@ def outcome(user, event, text, intent, status, confidence=0.9, defective=None, n
             None if next_probability is None else "another text", next_probability)
 
 
-def test_a_user_rejects_a_reading_by_reacting_to_it_not_by_a_low_confidence_the_user_let_stand(spark):
+def test_a_user_rejects_a_reading_by_meeting_friction_or_rephrasing_it_at_once(spark):
     rows = [
-        ("interrupted", 0.7, True, None, True),
-        ("error", 0.2, True, None, True),  # friction: the user met it
-        ("success", 0.9, True, 0.1, True),  # a silent failure the miner found
-        ("success", 0.3, True, None, False),  # unsure, but the user let it stand
-        ("success", 0.3, True, 0.8, True),  # unsure, and rephrased at once
-        ("success", 0.3, True, 0.2, False),  # unsure, then another request
-        ("success", 0.9, False, 0.9, False),  # not defective: a rephrase after a success is a new request
-        ("success", None, True, None, True),  # no confidence logged: defective means the user reacted
+        ("interrupted", None, True),
+        ("cancelled", 0.1, True),
+        ("error", None, True),
+        ("unhandled", None, True),
+        ("success", 0.8, True),  # rephrased at once
+        ("success", 0.5, True),  # the edge: as likely a rephrase as not
+        ("success", 0.2, False),  # another request: a silent-phrasing flag on the words is no rejection
+        ("success", None, False),  # nothing after it (a low confidence the user let stand, say)
+        (None, None, False),  # no status: no evidence
     ]
-    df = spark.createDataFrame(
-        [r[:4] for r in rows], "status string, nlu_confidence float, is_defective boolean, next_probability double"
-    )
-    got = df.select(
-        is_rejected(F.col("status"), F.col("nlu_confidence"), F.col("is_defective"), F.col("next_probability"))
-    ).collect()
-    assert [r[0] for r in got] == [r[4] for r in rows]
+    df = spark.createDataFrame([r[:2] for r in rows], "status string, next_probability double")
+    got = df.select(is_rejected(F.col("status"), F.col("next_probability")).alias("rejected")).collect()
+    assert [r["rejected"] for r in got] == [r[2] for r in rows]
 
 
 def test_reading_feedback_counts_each_user_once_per_reading_said_as_is(spark):
@@ -52,6 +49,7 @@ def test_reading_feedback_counts_each_user_once_per_reading_said_as_is(spark):
             outcome("a", "e2", DELETE, "alarm_set", "success"),
             outcome("b", "e3", DELETE, "alarm_set", "interrupted"),
             outcome("c", "e4", DELETE, "alarm_set", "success", confidence=0.3),  # unsure, let stand
+            outcome("c", "e8", DELETE, "alarm_set", "success", defective=True, next_probability=0.1),  # no rephrase
             outcome("d", "e5", DELETE, "alarm_remove", "success"),  # another reading of the same words
             outcome("e", "e6", DELETE, None, "unhandled"),  # no reading: nothing to reject
             outcome("f", "e7", DELETE, "alarm_set", "error", served=WAKE),  # rewritten: the rewrite's evidence

@@ -192,7 +192,8 @@ def test_a_patched_model_reads_anew_only_near_the_mined_phrasings(encode):
     far = ["wake me up at seven", "will it rain tomorrow", "set an alarm for six"]
     assert patched.predict(["play some jazz", *far]) == ["weather_query", *baseline.predict(far)]
     assert patched.predict([]) == []
-    assert [ranked[0] for ranked in patched.ranked(["play some jazz", *far])] == patched.predict(["play some jazz", *far])
+    probes = ["play some jazz", *far]
+    assert [ranked[0] for ranked in patched.ranked(probes)] == patched.predict(probes)
 
 
 def test_the_n_best_list_starts_with_the_prediction_and_holds_every_intent(encode):

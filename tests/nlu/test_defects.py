@@ -55,8 +55,9 @@ def test_a_reading_the_runtime_reranked_counts_as_the_serving_model_would_have_r
         ("lights off", "iot_hue_lightoff", "correct", "clean", None, "g3"),  # nothing rejected
         ("<b>delete the alarm</b>", "alarm_remove", "friction", "hostile", None, "g1"),  # markup: never re-read
     ]
-    serving = Lookup({"delete the alarm": "alarm_set", "set an alarm": "alarm_set", "lights off": "iot_hue_lightoff"})
-    runtime = Lookup({"delete the alarm": "alarm_remove", "set an alarm": "alarm_query", "lights off": "iot_hue_lightoff"})
+    lights = {"lights off": "iot_hue_lightoff"}
+    serving = Lookup({"delete the alarm": "alarm_set", "set an alarm": "alarm_set", **lights})
+    runtime = Lookup({"delete the alarm": "alarm_remove", "set an alarm": "alarm_query", **lights})
     rates = defect_rates(truth(rows), serving, serving, runtime)
     assert rates == {
         "goal_turns": 5, "rewritten_turns": 1, "reranked_turns": 3,
