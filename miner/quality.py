@@ -164,6 +164,7 @@ def rejected_readings_suite(checks: Checks) -> list[gxe.Expectation]:
         _between("rejected_users", checks.min_users, None, f"at least {checks.min_users} users rejected every reading"),
         _rows_where("2 * rejected_users <= served_users", "rejected by most of the users it was served to"),
         _between("rejection_rate", 0.0, 1.0, "rejection rate in [0, 1]"),
+        _rows_where("accepted_intent = intent", "no reading both rejected and accepted"),
         *_locales(checks),
     ]
 

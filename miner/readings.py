@@ -17,7 +17,11 @@ The rules, applied at each emit to the reading feedback of all days (decayed lik
   miner finds misread silently (`miner.candidates.silent_phrasings` judges the words, for all their readings:
   a popular phrasing read right the day after it was read wrong would reject its right reading);
 * **rejected**: at least `min_users` users rejected it, and more rejected it than did not (`rejected_readings`),
-  the rule that withdraws a failed rewrite.
+  the rule that withdraws a failed rewrite;
+* **accepted**: a reading of the same phrasing that at least `min_users` users accepted, more of them than
+  rejected it (the most accepted one, ties by intent). Once a next-best reading works, the runtime keeps serving
+  it: a retrained model that reads the phrasing as yet another intent would otherwise fail its users for a day
+  before that reading is rejected too.
 
 What a rejection hides: while a reading is rejected it is not served, so the days add no evidence against it. Its
 rejections stay in the decayed state, and the reading stays rejected until they fade below the k-user floor; then
@@ -73,13 +77,19 @@ def merged_reading_feedback(reading_feedback_df: DataFrame) -> DataFrame:
 
 
 def rejected_readings(reading_feedback_df: DataFrame, min_users: int) -> DataFrame:
-    """The readings at least `min_users` users rejected, more of them than did not."""
+    """The readings at least `min_users` users rejected, more of them than did not, each with the reading of its
+    phrasing that users accepted, if any."""
     accepted_users = F.col("served_users") - F.col("rejected_users")
+    floor = F.lit(float(min_users))
+    accepted = (
+        reading_feedback_df.where((accepted_users >= floor) & (accepted_users > F.col("rejected_users")))
+        .groupBy("locale", "text")
+        .agg(F.min_by("intent", F.struct(-accepted_users, F.col("intent"))).alias("accepted_intent"))
+    )
     return (
-        reading_feedback_df.where(
-            (F.col("rejected_users") >= F.lit(float(min_users))) & (F.col("rejected_users") > accepted_users)
-        )
+        reading_feedback_df.where((F.col("rejected_users") >= floor) & (F.col("rejected_users") > accepted_users))
         .withColumn("rejection_rate", (F.col("rejected_users") / F.col("served_users")).cast("float"))
+        .join(accepted, on=["locale", "text"], how="left")
         .select(*REJECTED_READINGS.column_names)
     )
 

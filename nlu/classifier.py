@@ -99,20 +99,28 @@ class PatchedIntentModel:
 
 @dataclass
 class RerankedReader:
-    """An NLU runtime with negative feedback: where users rejected the model's best reading of a phrasing
-    (`rejected`: key of the phrasing -> rejected intents, from a published `rejected_readings` table), it serves
-    the best hypothesis not rejected. `key` turns a text into the table's key (`miner.text.normalize`)."""
+    """An NLU runtime with negative feedback, from a published `rejected_readings` table (`miner.readings`).
+
+    A phrasing with an accepted reading (`accepted`: key -> intent) is read as it. Otherwise, where users
+    rejected the model's best reading (`rejected`: key -> rejected intents), the runtime serves the best
+    hypothesis not rejected. `key` turns a text into the table's key (`miner.text.normalize`)."""
 
     model: IntentModel | PatchedIntentModel
     rejected: Mapping[str, frozenset[str]]
+    accepted: Mapping[str, str]
     key: Callable[[str], str]
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         predicted = self.model.predict(texts)
-        if not self.rejected:
+        if not self.rejected and not self.accepted:
             return predicted
         keys = [self.key(text) for text in texts]
-        hits = [i for i, (intent, key) in enumerate(zip(predicted, keys)) if intent in self.rejected.get(key, ())]
+        hits = []
+        for i, key in enumerate(keys):
+            if key in self.accepted:
+                predicted[i] = self.accepted[key]
+            elif predicted[i] in self.rejected.get(key, ()):
+                hits.append(i)
         for i, ranked in zip(hits, self.model.ranked([texts[i] for i in hits])):
             predicted[i] = next((intent for intent in ranked if intent not in self.rejected[keys[i]]), predicted[i])
         return predicted

@@ -97,12 +97,19 @@ def relative_change(first: float | None, last: float | None) -> float | None:
     return round(100.0 * (last - first) / first, 1)
 
 
-def rejection_table(rows: Sequence[dict]) -> dict[str, dict[str, frozenset[str]]]:
-    """The runtime's rejected readings, locale -> normalized text -> intents, from rejected-readings rows."""
-    table: dict[str, dict[str, set[str]]] = {}
+def rejection_table(rows: Sequence[dict]) -> dict[str, tuple[dict[str, frozenset[str]], dict[str, str]]]:
+    """The runtime's readings from rejected-readings rows, per locale: (normalized text -> rejected intents,
+    normalized text -> accepted intent)."""
+    rejected: dict[str, dict[str, set[str]]] = {}
+    accepted: dict[str, dict[str, str]] = {}
     for row in rows:
-        table.setdefault(row["locale"], {}).setdefault(row["text"], set()).add(row["intent"])
-    return {locale: {text: frozenset(intents) for text, intents in texts.items()} for locale, texts in table.items()}
+        rejected.setdefault(row["locale"], {}).setdefault(row["text"], set()).add(row["intent"])
+        if row["accepted_intent"] is not None:
+            accepted.setdefault(row["locale"], {})[row["text"]] = row["accepted_intent"]
+    return {
+        locale: ({text: frozenset(intents) for text, intents in texts.items()}, accepted.get(locale, {}))
+        for locale, texts in rejected.items()
+    }
 
 
 def rewrite_table(rows: Sequence[dict]) -> dict[str, dict[str, str]]:

@@ -18,13 +18,15 @@ hash of the record id: a small seed model, as after the launch of a language.
 
 Then, day after day: simulate a day of traffic in which an utterance fails exactly when the current model
 misreads it (`simulation.world.LocaleWorld` with a reader), with the rewrite table published the day before
-served in front of the model by a runtime rewriter (exact match on the normalized text); mine it as a
-scheduled run does (`rephrase-miner daily`: evidence accumulates across days, and the served rewrites'
+served in front of the model by a runtime rewriter (exact match on the normalized text), and the rejected
+readings published the day before in the model's hypothesis ranking (`nlu.classifier.RerankedReader`: a
+phrasing whose best reading users rejected gets the reading its users accepted, or else its best reading not
+rejected); mine it as a scheduled run does (`rephrase-miner daily`: evidence accumulates across days, and the served rewrites'
 outcomes keep, demote or withdraw them); retrain with the published training records added (each weighted by
 its `weight`), and report per locale:
 
 * the live defect rate (`nlu.defects`): the share of the day's goal turns that failed as served, without the
-  rewrites, and without any learning, so what each lever removed;
+  rejected readings, without the rewrites, and without any learning, so what each lever removed;
 * fix rate: of the phrasings the model misread that >= min_users users rephrased that day, the share the retrained
   model reads right;
 * held-out test accuracy before and after, with a paired bootstrap 95% interval on the change;
@@ -255,7 +257,8 @@ def run(args: argparse.Namespace) -> dict:
         sim_dir = out / "sim" / day.isoformat()
         serving = _serving_models(retrained_models, baselines, args.retrain_lag)
         runtimes = {
-            loc: nlu.RerankedReader(model, serving_rejections.get(loc, {}), normalize) for loc, model in serving.items()
+            loc: nlu.RerankedReader(model, *serving_rejections.get(loc, ({}, {})), normalize)
+            for loc, model in serving.items()
         }
         write_simulation(
             sim_dir, {loc: split.goals for loc, split in data.items()}, args.users, day, args.seed,
@@ -285,7 +288,7 @@ def run(args: argparse.Namespace) -> dict:
                 "rewrites_published": sum(r["locale"] == locale for r in rewrites),
                 "withdrawn_in_force": sum(r["locale"] == locale for r in withdrawn),
                 "withdrawn": _newly_withdrawn(withdrawn, locale, ever_withdrawn),
-                "rejections_served": sum(len(intents) for intents in serving_rejections.get(locale, {}).values()),
+                "rejections_served": sum(map(len, runtimes[locale].rejected.values())),
                 "rejections_published": sum(r["locale"] == locale for r in rejected),
                 **nlu.fix_rate(retrained, failures, config.min_users),
                 "records_added": len(mined),

@@ -51,9 +51,9 @@ REJECTED_READINGS = Contract(
     doc=(
         "`OUT/rejected_readings/`, Parquet partitioned by `locale`: negative feedback for the NLU's hypothesis "
         "ranker. One row per (phrasing, intent) that most of its users rejected (`miner.readings`): a runtime "
-        "that reads the phrasing as that intent serves its next-best hypothesis instead. For the phrasings no "
-        "rephrase worked for, which leave no label to learn; a reading stays rejected while its rejections "
-        "outweigh later successes."
+        "serves the phrasing's accepted reading where it has one, and otherwise, when the NLU reads the phrasing "
+        "as a rejected intent, its best hypothesis not rejected. For the phrasings no rephrase worked for, which "
+        "leave no label to learn; a reading stays rejected while its rejections outweigh later successes."
     ),
     columns=(
         Column("locale", STRING, False, "canonical locale"),
@@ -62,6 +62,11 @@ REJECTED_READINGS = Contract(
         Column("served_users", FLOAT64, False, "users the reading was served to (decayed)"),
         Column("rejected_users", FLOAT64, False, "users who rejected it (decayed)"),
         Column("rejection_rate", FLOAT32, False, "share of the served users who rejected it"),
+        Column(
+            "accepted_intent", STRING, True,
+            "the reading of the phrasing that most of its users accepted, at least min_users of them (the most "
+            "accepted one); null: none yet",
+        ),
     ),
 )
 

@@ -82,9 +82,31 @@ def test_days_merge_per_reading_and_most_users_must_reject_it(spark):
     ]
     rejected = rejected_readings(merged, min_users=3)
     assert rejected.columns == list(REJECTED_READINGS.column_names)
-    got = [(r["text"], r["intent"], r["rejected_users"], round(r["rejection_rate"], 3)) for r in rejected.collect()]
-    assert got == [(DELETE, "alarm_set", 3.9, round(3.9 / 4.9, 3))]
+    got = [(r["text"], r["intent"], r["rejected_users"], round(r["rejection_rate"], 3), r["accepted_intent"])
+           for r in rejected.collect()]
+    assert got == [(DELETE, "alarm_set", 3.9, round(3.9 / 4.9, 3), None)]
     assert sorted(r["intent"] for r in rejected_readings(merged, min_users=2).collect()) == ["alarm_set", "alarm_set"]
+
+
+def test_a_rejected_reading_carries_the_reading_most_users_of_its_phrasing_accepted(spark):
+    feedback = spark.createDataFrame(
+        [
+            ("en-US", DELETE, "alarm_set", 40.0, 40.0),  # rejected
+            ("en-US", DELETE, "calendar_remove", 9.0, 9.0),  # rejected too
+            ("en-US", DELETE, "alarm_remove", 30.0, 1.0),  # accepted by 29
+            ("en-US", DELETE, "alarm_query", 12.0, 2.0),  # accepted by 10: fewer
+            ("en-US", WAKE, "alarm_query", 5.0, 5.0),  # rejected
+            ("en-US", WAKE, "alarm_set", 2.0, 0.0),  # accepted, but by fewer than 3 users
+            ("en-US", WAKE, "alarm_remove", 7.0, 4.0),  # more rejected it than accepted it
+            ("de-DE", DELETE, "alarm_remove", 50.0, 0.0),  # another locale's phrasing
+        ],
+        READING_FEEDBACK.spark_schema,
+    )
+    got = sorted((r["text"], r["intent"], r["accepted_intent"]) for r in rejected_readings(feedback, 3).collect())
+    assert got == [
+        (DELETE, "alarm_set", "alarm_remove"), (DELETE, "calendar_remove", "alarm_remove"),
+        (WAKE, "alarm_query", None), (WAKE, "alarm_remove", None),
+    ]
 
 
 def test_a_label_whose_intent_users_reject_for_its_own_phrasing_is_held_back(spark):
@@ -97,8 +119,8 @@ def test_a_label_whose_intent_users_reject_for_its_own_phrasing_is_held_back(spa
         LABELS.spark_schema,
     )
     rejected = spark.createDataFrame(
-        [("en-US", DELETE, "alarm_set", 5.0, 4.0, 0.8), ("en-US", DELETE, "alarm_query", 3.0, 3.0, 1.0),
-         ("en-US", "wake me", "alarm_set", 3.0, 3.0, 1.0)],
+        [("en-US", DELETE, "alarm_set", 5.0, 4.0, 0.8, None), ("en-US", DELETE, "alarm_query", 3.0, 3.0, 1.0, None),
+         ("en-US", "wake me", "alarm_set", 3.0, 3.0, 1.0, None)],
         REJECTED_READINGS.spark_schema,
     )
     got = unrejected_labels(labels, rejected)

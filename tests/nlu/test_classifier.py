@@ -213,12 +213,15 @@ def test_a_reranked_reader_serves_the_best_reading_users_did_not_reject(encode):
     model = train_intent_model(texts, intents, encode)
     probe, other = "wake me at eight", "play a song by queen"
     first, second, third = model.ranked([probe])[0]
-    assert RerankedReader(model, {}, str.lower).predict([probe, other]) == model.predict([probe, other])
-    rejected_once = RerankedReader(model, {probe.upper(): frozenset({first})}, str.upper)
+    assert RerankedReader(model, {}, {}, str.lower).predict([probe, other]) == model.predict([probe, other])
+    rejected_once = RerankedReader(model, {probe.upper(): frozenset({first})}, {}, str.upper)
     assert rejected_once.predict([probe, other]) == [second, model.predict([other])[0]]
-    rejected_twice = RerankedReader(model, {probe: frozenset({first, second})}, str.lower)
+    rejected_twice = RerankedReader(model, {probe: frozenset({first, second})}, {}, str.lower)
     assert rejected_twice.predict([probe]) == [third]
     # a rejection of another reading than the model's best changes nothing; rejecting them all keeps the best
-    assert RerankedReader(model, {probe: frozenset({third})}, str.lower).predict([probe]) == [first]
-    everything = RerankedReader(model, {probe: frozenset({first, second, third})}, str.lower)
+    assert RerankedReader(model, {probe: frozenset({third})}, {}, str.lower).predict([probe]) == [first]
+    everything = RerankedReader(model, {probe: frozenset({first, second, third})}, {}, str.lower)
     assert everything.predict([probe]) == [first]
+    # a reading its users accepted is served whatever the model reads now
+    pinned = RerankedReader(model, {probe: frozenset({first})}, {probe: third}, str.lower)
+    assert pinned.predict([probe, other]) == [third, model.predict([other])[0]]

@@ -83,6 +83,9 @@ def test_relative_change_and_the_rewrite_lookup():
     assert relative_change(None, 26.0) is None and relative_change(0.0, 1.0) is None
     rows = [{"locale": "en-US", "source": "a", "target": "b"}, {"locale": "de-DE", "source": "c", "target": "d"}]
     assert rewrite_table(rows) == {"en-US": {"a": "b"}, "de-DE": {"c": "d"}}
-    rejected = [{"locale": "de-DE", "text": "a", "intent": "x"}, {"locale": "de-DE", "text": "a", "intent": "y"},
-                {"locale": "sw-KE", "text": "b", "intent": "x"}]
-    assert rejection_table(rejected) == {"de-DE": {"a": frozenset({"x", "y"})}, "sw-KE": {"b": frozenset({"x"})}}
+    rejected = [{"locale": "de-DE", "text": "a", "intent": "x", "accepted_intent": "z"},
+                {"locale": "de-DE", "text": "a", "intent": "y", "accepted_intent": "z"},
+                {"locale": "sw-KE", "text": "b", "intent": "x", "accepted_intent": None}]
+    assert rejection_table(rejected) == {
+        "de-DE": ({"a": frozenset({"x", "y"})}, {"a": "z"}), "sw-KE": ({"b": frozenset({"x"})}, {}),
+    }
