@@ -38,11 +38,9 @@ from miner.accumulate import (
 from miner.defaults import DECAY, LATE_DAYS, MIN_USERS
 from miner.feedback import FEEDBACK_MASSES, merged_feedback
 from miner.readings import READING_MASSES, merged_reading_feedback
-from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, read_if_present, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
-from pipeline.storage import exists
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
-from schemas.contract import Contract
 from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
@@ -73,13 +71,6 @@ def base_day(root: str, ds: str, late_days: int) -> str | None:
     """The newest published day whose state is final: older than the late-data window."""
     final = [day for day in published_days(root) if day < shift_day(ds, -late_days)]
     return final[-1] if final else None
-
-
-def read_if_present(spark: SparkSession, path: str, contract: Contract) -> DataFrame:
-    """A dataset that older runs did not write (user sketches, feedback): empty where it is missing."""
-    if exists(path):
-        return read_dataset(spark, path, contract)
-    return spark.createDataFrame([], contract.spark_schema)
 
 
 def _union(frames: list[DataFrame]) -> DataFrame:

@@ -22,7 +22,7 @@ from miner.defaults import MIN_USERS
 from miner.feedback import live_rewrites, trusted_labels, withdrawn_rewrites
 from miner.readings import rejected_readings, unrejected_labels
 from miner.records import training_records
-from pipeline.io import dataset_path, read_dataset, write_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, read_if_present, write_dataset, write_stats
 from pipeline.stages import EMIT
 from pipeline.storage import remove_dir, write_text
 from schemas.feedback import FEEDBACK, READING_FEEDBACK
@@ -83,7 +83,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     )
     withdrawn_df = read_dataset(spark, withdrawn_path, WITHDRAWN_REWRITES)
     rejected_path = dataset_path(args.out, REJECTED_READINGS.name)
-    reading_feedback_df = read_dataset(spark, dataset_path(args.out, READING_FEEDBACK.name), READING_FEEDBACK)
+    # Runs mined before negative feedback have no reading feedback: they reject no reading.
+    reading_feedback_df = read_if_present(spark, dataset_path(args.out, READING_FEEDBACK.name), READING_FEEDBACK)
     write_dataset(
         rejected_readings(reading_feedback_df, args.min_users), rejected_path, REJECTED_READINGS,
         partition_by=("locale",),

@@ -37,8 +37,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from miner.accumulate import summed_per_key
-from schemas.interactions import FRICTION_STATUSES
 from schemas.feedback import READING_FEEDBACK
+from schemas.interactions import FRICTION_STATUSES
 from schemas.outputs import REJECTED_READINGS
 
 READING_KEY = ("locale", "text", "intent")

@@ -93,6 +93,13 @@ def read_dataset(spark: SparkSession, path: str, contract: Contract) -> DataFram
     return spark.read.schema(contract.spark_schema).parquet(path).select(*contract.column_names)
 
 
+def read_if_present(spark: SparkSession, path: str, contract: Contract) -> DataFrame:
+    """A dataset that older runs did not write (user sketches, feedback): empty where it is missing."""
+    if exists(path):
+        return read_dataset(spark, path, contract)
+    return spark.createDataFrame([], contract.spark_schema)
+
+
 def write_dataset(
     df: DataFrame, path: str, contract: Contract, partition_by: tuple[str, ...] = (),
     observe: Mapping[str, Column] | None = None,

@@ -2,6 +2,7 @@
 the training files and stats."""
 
 import json
+import shutil
 
 import pytest
 from pyspark.sql import Row
@@ -10,9 +11,9 @@ from jobs import emit
 from miner.records import record_id
 from pipeline.io import read_dataset, write_dataset
 from pipeline.stages import EMIT, stats_path
-from schemas.feedback import FEEDBACK
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
-from schemas.outputs import REWRITES, TRAINING, WITHDRAWN_REWRITES
+from schemas.outputs import REJECTED_READINGS, REWRITES, TRAINING, WITHDRAWN_REWRITES
 from schemas.pairs import PAIRS
 from tests.conftest import argument_error
 
@@ -48,6 +49,11 @@ FEEDBACK_ROWS = [
     ("de-DE", WECK, WECKER, 4.0, 4.0),  # served and failing for every user: withdrawn
     ("en-US", "jazz now", "play jazz", 2.0, 2.0),  # not (or no longer) a rewrite: its feedback is kept, unused
 ]
+READING_FEEDBACK_ROWS = [
+    ("en-US", "jazz now", "play_music", 5.0, 4.0),  # users reject the very reading its label says: held back
+    ("en-US", "jazz now", "play_radio", 6.0, 1.0),  # ... and accept this one
+    ("en-US", WAKE, "alarm_query", 10.0, 2.0),  # most users accept it: not rejected
+]
 
 
 @pytest.fixture
@@ -59,6 +65,8 @@ def out(spark, tmp_path):
                   partition_by=("locale",))
     write_dataset(spark.createDataFrame(FEEDBACK_ROWS, FEEDBACK.spark_schema), str(out / "feedback"), FEEDBACK,
                   partition_by=("locale",))
+    write_dataset(spark.createDataFrame(READING_FEEDBACK_ROWS, READING_FEEDBACK.spark_schema),
+                  str(out / "reading_feedback"), READING_FEEDBACK, partition_by=("locale",))
     return out
 
 
@@ -103,9 +111,10 @@ def test_run_writes_one_live_rewrite_per_failing_phrasing_and_a_training_file_pe
     stats = emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
 
     assert stats == {
-        "training_records": 2, "training_records_by_locale": {"en-US": 2},
+        "training_records": 1, "training_records_by_locale": {"en-US": 1},
         "rewrites": 1, "rewrites_by_locale": {"en-US": 1}, "withdrawn_rewrites": 1,
-        "withdrawn_rewrites_by_locale": {"de-DE": 1}, "rows_out": 3,
+        "withdrawn_rewrites_by_locale": {"de-DE": 1}, "rejected_readings": 1,
+        "rejected_readings_by_locale": {"en-US": 1}, "rows_out": 2,
     }
     assert json.loads(open(stats_path(str(out), "emit")).read()) == stats
 
@@ -117,16 +126,28 @@ def test_run_writes_one_live_rewrite_per_failing_phrasing_and_a_training_file_pe
     withdrawn = read_dataset(spark, str(out / "withdrawn_rewrites"), WITHDRAWN_REWRITES).collect()
     # the goal head standing in for WECK failed for all 4 users it was served to; no other target is mined
     assert [tuple(r) for r in withdrawn] == [("de-DE", WECK, WECKER, None, 4.0, 4.0, 0.0, "failed")]
+    rejected = read_dataset(spark, str(out / "rejected_readings"), REJECTED_READINGS).collect()
+    assert [tuple(r) for r in rejected] == [
+        ("en-US", "jazz now", "play_music", 5.0, 4.0, pytest.approx(0.8), "play_radio"),
+    ]
 
     files = training_files(out)
     # WECK's label served as its goal head and failed for every user: the label is held back from training too
     assert list(files) == ["en-US.jsonl"]
     en_us = [
         record("en-US", "wake me at seven", "wake me at [time : seven]", "alarm_set", 0.6, 5, "run-1"),
-        record("en-US", "jazz now", "jazz now", "play_music", 0.2, 3, "run-1"),  # no slots: nothing to mark
     ]
     assert files["en-US.jsonl"] == sorted(en_us, key=lambda r: r["id"])  # sorted by id, so reruns are identical
     assert all(list(r) == TRAINING.column_names for lines in files.values() for r in lines)
+
+
+def test_a_run_mined_before_negative_feedback_rejects_no_reading_and_holds_back_no_label_for_it(spark, out):
+    shutil.rmtree(out / "reading_feedback")
+    stats = emit.run(spark, emit.parse_args(["--out", str(out), "--run-id", "run-1"]))
+    assert stats["rejected_readings"] == 0 and stats["training_records"] == 2
+    assert read_dataset(spark, str(out / "rejected_readings"), REJECTED_READINGS).count() == 0
+    # no slots: nothing to mark
+    assert record("en-US", "jazz now", "jazz now", "play_music", 0.2, 3, "run-1") in training_files(out)["en-US.jsonl"]
 
 
 def test_a_rerun_writes_identical_files_but_for_the_run_id(spark, out):

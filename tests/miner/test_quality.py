@@ -13,6 +13,7 @@ from miner.quality import (
     labels_suite,
     pairs_suite,
     quarantine_suite,
+    rejected_readings_suite,
     rewrites_suite,
     sessions_suite,
     training_suite,
@@ -40,7 +41,7 @@ def test_the_suites_cover_every_validated_dataset():
     assert SUITES == {
         "turns": turns_suite, "quarantine": quarantine_suite, "sessions": sessions_suite,
         "candidates": candidates_suite, "pairs": pairs_suite, "labels": labels_suite, "rewrites": rewrites_suite,
-        "training": training_suite,
+        "rejected_readings": rejected_readings_suite, "training": training_suite,
     }
     assert (CRITICAL, WARNING) == ("critical", "warning")
 
@@ -209,4 +210,27 @@ def test_self_pair_queries_on_hand_written_rows(spark):
     candidates = [("e1", "e2"), ("e3", "e3")]
     assert flagged(spark, candidates_suite(Checks(min_users=3)), candidate_schema, candidates, "source_event_id") == {
         "no turn paired with itself": ["e3"],
+    }
+
+
+def test_rejected_readings_suite_and_its_row_queries_on_hand_written_rows(spark):
+    checks = Checks(min_users=3, locales=("en-US",))
+    assert described(rejected_readings_suite(checks)) == [
+        ("ExpectCompoundColumnsToBeUnique", "(locale, text, intent) unique", CRITICAL),
+        ("ExpectColumnValuesToBeBetween", "at least 3 users rejected every reading", CRITICAL),
+        ("UnexpectedRowsExpectation", "rejected by most of the users it was served to", CRITICAL),
+        ("ExpectColumnValuesToBeBetween", "rejection rate in [0, 1]", CRITICAL),
+        ("UnexpectedRowsExpectation", "no reading both rejected and accepted", CRITICAL),
+        ("ExpectColumnValuesToBeInSet", "locales in the configured set", CRITICAL),
+    ]
+    schema = "id string, intent string, served_users double, rejected_users double, accepted_intent string"
+    rows = [
+        ("ok", "alarm_set", 5.0, 4.0, "alarm_remove"),
+        ("half", "alarm_set", 8.0, 4.0, None),  # as many accepted it as rejected it: not most
+        ("both", "alarm_set", 5.0, 4.0, "alarm_set"),
+        ("no accepted reading", "alarm_set", 3.0, 3.0, None),
+    ]
+    assert flagged(spark, rejected_readings_suite(checks), schema, rows, "id") == {
+        "rejected by most of the users it was served to": ["half"],
+        "no reading both rejected and accepted": ["both"],
     }

@@ -138,12 +138,16 @@ def test_one_command_trains_simulates_mines_retrains_and_reports(spark, shipped_
     assert second["defect_rate"]["rewritten_turns"] > 0
     assert second["defect_rate"]["without_rewrites"] == second["defect_rate"]["without_learning"]
     assert second["defect_rate"]["served"] < second["defect_rate"]["without_rewrites"]
+    # ... and day 1's rejected readings in the model's hypothesis ranking
+    assert first["rejections_served"] == 0 and second["rejections_served"] == first["rejections_published"] > 0
+    assert first["defect_rate"]["reranked_turns"] == 0 < second["defect_rate"]["reranked_turns"]
     assert report["summary"]["en-US"]["defect_rate"]["last_day"] == second["defect_rate"]["served"]
     for day in report["days"]:
         published = day["published"]
         assert json.loads(open(f"{published}/quality/nlu.json").read())["locales"]["en-US"]["fixed"] == (
             day["locales"]["en-US"]["fixed"])
-        assert "NLU model in the loop" in open(f"{published}/quality/dashboard.html").read()
+        dashboard = open(f"{published}/quality/dashboard.html").read()
+        assert "NLU model in the loop" in dashboard and "Readings rejected by their users" in dashboard
     assert "NLU fix rate" in (out / "root" / "published" / "index.html").read_text()
     table = (out / "loop.md").read_text()
     assert "| 2026-12-01 | en-US |" in table and "## Live defect rate" in table
