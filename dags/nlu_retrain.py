@@ -1,7 +1,7 @@
 """
 ### nlu_retrain: retrain the intent classifier on each published training set, and record its scores
 
-An example consumer of what `rephrase_mining` publishes. It is scheduled on the two Airflow Assets that the
+An example consumer of what `rephrase_mining` publishes. It is scheduled on two of the Airflow Assets that the
 `publish` task of `rephrase_mining` updates, `{training}` and `{rewrites}` (`pipeline.assets`), and runs
 once both were updated since its last run: each published run triggers one retraining.
 
@@ -33,7 +33,7 @@ from dataclasses import asdict
 from airflow.sdk import DAG, Param, task
 
 # Light by design: neither module imports Spark, scikit-learn or Airflow's task machinery.
-from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
+from pipeline.assets import RETRAINING_INPUTS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import TASK_RETRIES, RetrainConfig
 
 DAG_ID = "nlu_retrain"
@@ -69,7 +69,7 @@ with DAG(
     dag_id=DAG_ID,
     doc_md=__doc__.replace("{training}", TRAINING_SET.name).replace("{rewrites}", REWRITE_TABLE.name),
     # A list of Assets: a run once every one of them was updated (Airflow's AssetAll).
-    schedule=[airflow_asset(dataset) for dataset in PUBLISHED_DATASETS],
+    schedule=[airflow_asset(dataset) for dataset in RETRAINING_INPUTS],
     max_active_runs=1,
     default_args=TASK_RETRIES,
     params=PARAMS,

@@ -16,7 +16,7 @@ Every day, for the logical date `ds`:
 5. **validate** runs the Great Expectations suites. A critical failure fails the task, and nothing is published.
 6. **publish** renames the staging folder to `ROOT/published/<ds>/<version>/` and replaces the `CURRENT.json`
    and `LATEST.json` pointers. Readers never see a half-written or failed run. It then draws the run's dashboard
-   and the index of published days, and updates the Airflow Assets `{training}` and `{rewrites}`
+   and the index of published days, and updates the Airflow Assets `{training}`, `{rewrites}` and `{rejected}`
    (`pipeline.assets`): each asset event's extra names the run (`path`, `ds`, `version`), and the `nlu_retrain`
    DAG is scheduled on them.
 
@@ -37,7 +37,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 from miner.defaults import PII_KINDS
 
 # Light by design: none of these modules imports Spark, so the DAG parses fast.
-from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
+from pipeline.assets import PUBLISHED_DATASETS, REJECTED_READINGS_TABLE, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import TASK_RETRIES, RunConfig
 from pipeline.stages import MINE, MINING_STAGES, SCHEDULED_STAGES
 
@@ -160,7 +160,8 @@ def spark_task(stage, **kwargs) -> dict:
 with DAG(
     dag_id=DAG_ID,
     doc_md=__doc__.replace("{mining}", " → ".join(stage.name for stage in MINING_STAGES))
-    .replace("{training}", TRAINING_SET.name).replace("{rewrites}", REWRITE_TABLE.name),
+    .replace("{training}", TRAINING_SET.name).replace("{rewrites}", REWRITE_TABLE.name)
+    .replace("{rejected}", REJECTED_READINGS_TABLE.name),
     # A run covers the data interval of one UTC day and starts once that day is over, so `ds` is the
     # day being mined (Airflow 3's "@daily" would fire at the start of the day it names).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),

@@ -1,7 +1,8 @@
 """The datasets a published run hands to other DAGs, as Airflow Assets, and what each asset event says.
 
-The `rephrase_mining` DAG's `publish` task updates both Assets (its outlets); the `nlu_retrain` DAG is scheduled
-on them. The names are defined here once, for both DAG files.
+The `rephrase_mining` DAG's `publish` task updates every Asset (its outlets); the `nlu_retrain` DAG is scheduled
+on the training set and the rewrite table, and a runtime's own DAG could be on the rejected readings. The
+names are defined here once, for both DAG files.
 
 An Asset's URI is fixed when a DAG file is parsed, but a published dataset has no fixed location: the runs
 root is a runtime Airflow Variable (`rephrase_miner_root`) and every publish makes a new version folder,
@@ -36,7 +37,14 @@ REWRITE_TABLE = PublishedDataset(
     "rephrase_miner_rewrite_table", "x-rephrase-miner://published/rewrites", "rewrites",
     "the query-rewrite table, Parquet partitioned by locale: rewrites/",
 )
-PUBLISHED_DATASETS = (TRAINING_SET, REWRITE_TABLE)
+REJECTED_READINGS_TABLE = PublishedDataset(
+    "rephrase_miner_rejected_readings", "x-rephrase-miner://published/rejected_readings", "rejected_readings",
+    "the readings most of their users rejected, for the NLU's hypothesis ranker, Parquet partitioned by locale: "
+    "rejected_readings/",
+)
+PUBLISHED_DATASETS = (TRAINING_SET, REWRITE_TABLE, REJECTED_READINGS_TABLE)
+# What retraining is scheduled on: each published run updates both, once.
+RETRAINING_INPUTS = (TRAINING_SET, REWRITE_TABLE)
 
 
 def airflow_asset(dataset: PublishedDataset):

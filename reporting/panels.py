@@ -61,7 +61,7 @@ from reporting.facts import (
 )
 
 WITHDRAWN_COLUMNS = ("locale", "source", "target", "target_intent", "reason", "served_users", "failed_users")
-REJECTED_COLUMNS = ("locale", "text", "intent", "served_users", "rejected_users")
+REJECTED_COLUMNS = ("locale", "text", "intent", "served_users", "rejected_users", "accepted_intent")
 
 # ---------------------------------------------------------------------------------------------- building blocks
 
@@ -234,16 +234,18 @@ def panel_withdrawn(withdrawn: dict[str, list]) -> str:
 def panel_rejected(rejected: dict[str, list]) -> str:
     """The readings most of their users rejected (`miner.readings`), most rejected first."""
     title = "Readings rejected by their users"
-    subtitle = ("a phrasing read as this intent met friction, or was interrupted, cancelled or rephrased, for most "
-                "of its users: a runtime serves its next-best reading; users are decayed counts over the days")
+    subtitle = ("a phrasing read as this intent met friction, or was rephrased at once, for most of its users: a "
+                "runtime serves the reading its users accepted (shown below the rejected one), or else its next-best "
+                "reading; users are decayed counts over the days")
     rows = sorted(zip(*(rejected[k] for k in REJECTED_COLUMNS)), key=lambda r: (-(number(r[4]) or 0), str(r[1])))
     if not rows:
         return card(title, '<p class="muted">none: no reading was rejected by most of its users</p>', subtitle,
                     wide=True)
     body = "".join(
-        f'<tr><td class="loc">{esc(locale)}</td><td>{esc(text)}</td><td>{esc(intent)}</td>'
+        f'<tr><td class="loc">{esc(locale)}</td><td>{esc(text)}</td><td>{esc(intent)}'
+        f'<span class="note">{esc("accepted: " + accepted if accepted else "no accepted reading yet")}</span></td>'
         f'<td class="num">{fmt_int(round(number(rejecting) or 0))} / {fmt_int(round(number(served) or 0))}</td></tr>'
-        for locale, text, intent, served, rejecting in rows[:TOP_REWRITES * 2]
+        for locale, text, intent, served, rejecting, accepted in rows[:TOP_REWRITES * 2]
     )
     head = ('<tr><th>Locale</th><th>Phrasing</th><th>Rejected reading</th>'
             '<th class="num">Rejecting / served users</th></tr>')

@@ -114,6 +114,7 @@ def test_dag_survives_a_lost_worker_and_a_transient_failure_and_matches_local_mo
 
     assert published_content(published_path(str(root))) == published_content(first_day_published[1])
     assert sorted(states["events"]) == [
+        ["rephrase_miner_rejected_readings", "publish", published_path(str(root))],
         ["rephrase_miner_rewrite_table", "publish", published_path(str(root))],
         ["rephrase_miner_training_set", "publish", published_path(str(root))],
     ]

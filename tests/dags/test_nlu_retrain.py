@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline.assets import PUBLISHED_DATASETS, REWRITE_TABLE, TRAINING_SET, airflow_asset
+from pipeline.assets import RETRAINING_INPUTS, REWRITE_TABLE, TRAINING_SET, airflow_asset
 from pipeline.config import RetrainConfig
 from tests.airflow_env import PROJECT
 
@@ -41,7 +41,7 @@ def test_dag_parses_without_importing_the_model_or_touching_data():
 def test_scheduled_on_both_published_assets(retrain_dag):
     from airflow.sdk import AssetAll
 
-    assert retrain_dag.timetable.asset_condition == AssetAll(*[airflow_asset(d) for d in PUBLISHED_DATASETS])
+    assert retrain_dag.timetable.asset_condition == AssetAll(*[airflow_asset(d) for d in RETRAINING_INPUTS])
     assert (retrain_dag.max_active_runs, set(retrain_dag.tags)) == (1, {"rephrase-miner", "nlu", "self-learning"})
     assert TRAINING_SET.name in retrain_dag.doc_md and REWRITE_TABLE.name in retrain_dag.doc_md
     assert "scores.json" in retrain_dag.doc_md and "fail_on_regression" in retrain_dag.doc_md

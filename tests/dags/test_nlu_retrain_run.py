@@ -101,14 +101,18 @@ def test_publish_updates_both_assets_and_the_retraining_dag_reads_the_run_they_n
     [version] = [p.name for p in (root / "published" / DS).iterdir() if p.is_dir()]
     run_dir = f"{root}/published/{DS}/{version}"
     events = {event["asset"]: event for event in marked["EVENTS"]}
-    assert sorted(events) == ["rephrase_miner_rewrite_table", "rephrase_miner_training_set"]
-    for asset, folder in (("rephrase_miner_training_set", "training"), ("rephrase_miner_rewrite_table", "rewrites")):
+    assert sorted(events) == [
+        "rephrase_miner_rejected_readings", "rephrase_miner_rewrite_table", "rephrase_miner_training_set",
+    ]
+    for asset, folder in (("rephrase_miner_training_set", "training"), ("rephrase_miner_rewrite_table", "rewrites"),
+                          ("rephrase_miner_rejected_readings", "rejected_readings")):
         event = events[asset]
         assert (event["dag"], event["task"]) == ("rephrase_mining", "publish")
         assert {k: event["extra"][k] for k in ("ds", "version", "path", "dataset_path")} == {
             "ds": DS, "version": version, "path": run_dir, "dataset_path": f"{run_dir}/{folder}",
         }
-    # each event queued a run of nlu_retrain; with both queued, the scheduler starts it
+    # the training set's and the rewrite table's events queued a run of nlu_retrain (not scheduled on the
+    # rejected readings); with both queued, the scheduler starts it
     assert marked["QUEUED"] == [["nlu_retrain", "rephrase_miner_rewrite_table"],
                                 ["nlu_retrain", "rephrase_miner_training_set"]]
 

@@ -24,6 +24,7 @@ def test_the_assets_are_named_logical_datasets_fixed_at_parse_time():
     assert [(a.name, a.uri, a.group) for a in assets] == [
         ("rephrase_miner_training_set", "x-rephrase-miner://published/training", ASSET_GROUP),
         ("rephrase_miner_rewrite_table", "x-rephrase-miner://published/rewrites", ASSET_GROUP),
+        ("rephrase_miner_rejected_readings", "x-rephrase-miner://published/rejected_readings", ASSET_GROUP),
     ]
     assert airflow_asset(TRAINING_SET) == airflow_asset(TRAINING_SET)  # the producer's and the schedule's match
 

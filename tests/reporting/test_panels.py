@@ -233,6 +233,27 @@ def test_panel_quarantine_reasons_by_count_then_name():
     assert "no ingest stats in this run" in panels.panel_quarantine({"stages": {}})
 
 
+def test_panel_rejected_most_rejected_first_with_the_accepted_reading_escaped():
+    rejected = {
+        "locale": ["de-DE", "en-US", "sw-KE"],
+        "text": ["lösche den wecker", "<script>x</script>", "napenda r n b"],
+        "intent": ["alarm_set", "play_music", "play_radio"],
+        "served_users": [40.0, 9.6, 12.0],
+        "rejected_users": [39.6, 9.4, 12.0],
+        "accepted_intent": ["alarm_remove", None, None],
+    }
+    panel = panels.panel_rejected(rejected)
+    assert re.findall(r'<td class="loc">(.*?)</td>', panel) == ["de-DE", "sw-KE", "en-US"]
+    assert "&lt;script&gt;x&lt;/script&gt;" in panel and "<script>x" not in panel
+    assert re.findall(r'class="note">(.*?)</span>', panel) == [
+        "accepted: alarm_remove", "no accepted reading yet", "no accepted reading yet",
+    ]
+    assert re.findall(r'<td class="num">(.*?)</td>', panel) == ["40 / 40", "12 / 12", "9 / 10"]
+    assert "3 rejected" in panel
+    empty = panels.panel_rejected({name: [] for name in panels.REJECTED_COLUMNS})
+    assert "none: no reading was rejected by most of its users" in empty
+
+
 def test_panel_timings_known_stages_in_pipeline_order_then_the_rest_by_name():
     stages = {"zeta": {"elapsed_s": 1}, "validate": {"elapsed_s": 2}, "ingest": {"elapsed_s": 3},
               "alpha": {"elapsed_s": 4}, "emit": {"elapsed_s": "slow"}}
