@@ -27,7 +27,7 @@ from miner.quality import CRITICAL, SUITES, Checks
 from miner.quality_scan import scan_suite
 from pipeline.errors import ValidationFailed
 from pipeline.gx_results import store_scanned_result
-from pipeline.io import dataset_path, read_dataset, write_stats
+from pipeline.io import dataset_path, read_dataset, read_if_present, write_stats
 from pipeline.stages import ACCUMULATE, INGEST, VALIDATE, stats_path
 from pipeline.storage import exists, filesystem, list_data_files, read_json
 from pipeline.warehouse import read_baseline
@@ -47,6 +47,8 @@ CONTRACTS = {
 }
 INPUT_SIDE = ("turns", "quarantine", "sessions", "candidates")
 OUTPUTS = ("pairs", "labels", "rewrites", "rejected_readings", "training")
+# Runs emitted before negative feedback have no rejected readings: their suite then checks an empty table.
+OPTIONAL_OUTPUTS = ("rejected_readings",)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -94,7 +96,8 @@ def frames_to_check(spark: SparkSession, out: str) -> list[tuple[str, str, DataF
         if name == "training":
             frames.append((name, name, read_training(spark, out), None))
         else:
-            frames.append((name, name, read_dataset(spark, dataset_path(out, name), CONTRACTS[name]), None))
+            read = read_if_present if name in OPTIONAL_OUTPUTS else read_dataset
+            frames.append((name, name, read(spark, dataset_path(out, name), CONTRACTS[name]), None))
     return frames
 
 

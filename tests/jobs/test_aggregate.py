@@ -13,11 +13,12 @@ from pipeline.config import RunConfig
 from pipeline.io import read_dataset
 from pipeline.stages import AGGREGATE, stats_path
 from schemas.candidates import CANDIDATES
+from schemas.feedback import READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.sketches import LABEL_USERS, PAIR_USERS
 from tests.conftest import argument_error
-from tests.jobs.mined_day import ALARM, SHORT_ALARM, STAGE_INPUTS, WAKE, stage_out
+from tests.jobs.mined_day import ALARM, JAZZ, SHORT_ALARM, STAGE_INPUTS, WAKE, stage_out
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +75,15 @@ def test_run_pools_the_rephrase_labels_the_failing_phrasing_and_keeps_the_varian
 
     assert stats == {
         "pairs_by_kind": {"rephrase": 1, "variant": 1}, "labels": 1, "min_users": 3, "intent_prior": True,
-        "served_rewrites": 0, "rows_out": 2,
+        "served_rewrites": 0, "served_readings": 3, "rows_out": 2,
     }
     assert json.loads(open(stats_path(str(out), "aggregate")).read()) == stats
+    # the failing "wake me at seven" was read as no intent: no reading to judge; the others worked for everyone
+    readings = sorted(tuple(r) for r in read_dataset(spark, str(out / "reading_feedback"), READING_FEEDBACK).collect())
+    assert readings == [
+        ("en-US", SHORT_ALARM, "alarm_set", 3.0, 0.0), ("en-US", JAZZ, "play_music", 2.0, 0.0),
+        ("en-US", ALARM, "alarm_set", 4.0, 0.0),
+    ]
 
     pairs = pairs_of(spark, out)
     variant_input = read_dataset(spark, str(inputs_out / "variants"), PAIRS).first().asDict()
@@ -132,7 +139,7 @@ def test_run_with_a_higher_floor_and_no_prior(spark, inputs_out):
     # with 3) and passes through as it is.
     assert stats == {
         "pairs_by_kind": {"variant": 1}, "labels": 1, "min_users": 5, "intent_prior": False,
-        "served_rewrites": 0, "rows_out": 1,
+        "served_rewrites": 0, "served_readings": 3, "rows_out": 1,
     }
     assert list(pairs_of(spark, out)) == ["variant"]
     assert read_dataset(spark, str(out / "pair_users"), PAIR_USERS).count() == 0  # no rephrase, no sketch

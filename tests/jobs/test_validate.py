@@ -100,9 +100,10 @@ def test_input_side_checks_warnings_and_data_docs(spark, tmp_path):
     ]
     assert (out / "quality" / "index.html").exists()
     assert report["data_docs"] == str(out / "quality" / "index.html")
-    # the site is built once, at the end, and still has a page for every dataset validated
+    # the site is built once, at the end, and still has a page for every dataset validated; a run emitted before
+    # negative feedback has no rejected readings, and their suite checks an empty table
     assert sorted(p.name for p in (out / "quality" / "validations").iterdir()) == [
-        "labels", "pairs", "quarantine", "rewrites", "training", "turns",
+        "labels", "pairs", "quarantine", "rejected_readings", "rewrites", "training", "turns",
     ]
 
     args = ["--out", str(out), "--max-quarantine-share", "0.25"]
