@@ -19,7 +19,7 @@ from pipeline.stages import INGEST, MINING_STAGES, SCHEDULED_STAGES, STAGES, VAL
 from pipeline.storage import read_json, write_json
 
 # What a user reads; the other datasets under OUT are the stages' working sets.
-PUBLISHED_OUTPUTS = ("pairs", "rewrites", "training", "quarantine")
+PUBLISHED_OUTPUTS = ("pairs", "rewrites", "rejected_readings", "training", "quarantine")
 
 
 def code_version() -> str:

@@ -31,6 +31,10 @@ def format_summary(manifest: dict) -> str:
     lines.append(line("rephrase candidates", rephrases["candidates"], f"{rephrases['likely_rephrases']:,} likely"))
     lines.append(line("pairs", sum(pairs.values()), ", ".join(f"{n:,} {kind}" for kind, n in sorted(pairs.items()))))
     lines.append(line("rewrites", emitted["rewrites"], _per_locale(emitted["rewrites_by_locale"])))
+    if "rejected_readings" in emitted:  # manifests from before negative feedback have none
+        lines.append(
+            line("rejected readings", emitted["rejected_readings"], _per_locale(emitted["rejected_readings_by_locale"]))
+        )
     lines.append(
         line("training records", emitted["training_records"], _per_locale(emitted["training_records_by_locale"]))
     )
@@ -39,8 +43,8 @@ def format_summary(manifest: dict) -> str:
     warnings = len(validation["warnings"])
     lines.append(line("expectations", validation["expectations"], f"{verdict}, {warnings} warning(s)"))
     lines.append("  outputs:")
-    lines += [f"    {name:<12} {path}" for name, path in manifest["outputs"].items()]
-    lines.append(f"    {'manifest':<12} {posixpath.join(manifest['out'], 'manifest.json')}")
+    lines += [f"    {name:<17} {path}" for name, path in manifest["outputs"].items()]
+    lines.append(f"    {'manifest':<17} {posixpath.join(manifest['out'], 'manifest.json')}")
     return "\n".join(lines)
 
 

@@ -73,6 +73,8 @@ def test_run_accounts_for_every_row_and_sessionizes_across_midnight(logs, tmp_pa
     assert "    unknown_status                     1\n" in printed
     assert "  duplicates                           2\n" in printed
     assert "  sessions                             3  0 runaway (0 turns, cut into parts of at most 200)\n" in printed
+    assert "  rejected readings                    0\n" in printed
+    assert f"    rejected_readings {out}/rejected_readings\n" in printed
 
 
 def test_bad_input_fails_with_file_and_column_and_publishes_nothing(tmp_path, capsys):
