@@ -27,7 +27,7 @@ masses, not the ratios that weights are made of), and the served outcomes now co
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from miner.accumulate import summed_per_key
@@ -56,21 +56,21 @@ def with_served_text(turns_df: DataFrame) -> DataFrame:
     return turns_df.join(F.broadcast(served_df), on="rewritten_utterance", how="left")
 
 
+def served_users(turns_df: DataFrame, keys: tuple[str, ...], failed: Column, failed_users: str) -> DataFrame:
+    """Per key, one vote per user: `served_users`, and `failed_users` (named so), those with a turn `failed`."""
+    per_user = turns_df.groupBy(*keys, "user_key").agg(F.max(failed).alias("failed"))
+    return per_user.groupBy(*keys).agg(
+        F.count(F.lit(1)).cast("double").alias("served_users"),
+        F.count_if("failed").cast("double").alias(failed_users),
+    )
+
+
 def rewrite_feedback(outcomes_df: DataFrame) -> DataFrame:
     """Per served (source, target): the users it was served to and the users it failed for, one vote each."""
-    per_user = (
-        outcomes_df.where(F.col("served_text").isNotNull())
-        .groupBy("locale", F.col("text").alias("source"), F.col("served_text").alias("target"), "user_key")
-        .agg(F.max("is_defective").alias("failed"))
+    served_df = outcomes_df.where(F.col("served_text").isNotNull()).withColumnsRenamed(
+        {"text": "source", "served_text": "target"}
     )
-    return (
-        per_user.groupBy(*REWRITE_KEY)
-        .agg(
-            F.count(F.lit(1)).cast("double").alias("served_users"),
-            F.count_if("failed").cast("double").alias("failed_users"),
-        )
-        .select(*FEEDBACK.column_names)
-    )
+    return served_users(served_df, REWRITE_KEY, F.col("is_defective"), "failed_users").select(*FEEDBACK.column_names)
 
 
 def merged_feedback(feedback_df: DataFrame) -> DataFrame:

@@ -37,6 +37,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from miner.accumulate import summed_per_key
+from miner.feedback import served_users
 from schemas.feedback import READING_FEEDBACK
 from schemas.interactions import FRICTION_STATUSES
 from schemas.outputs import REJECTED_READINGS
@@ -56,19 +57,8 @@ def is_rejected(status: Column, next_probability: Column) -> Column:
 def reading_feedback(outcomes_df: DataFrame) -> DataFrame:
     """Per reading (locale, text, intent) of the turns said as is: users served it and users who rejected it."""
     rejected = is_rejected(F.col("status"), F.col("next_probability"))
-    per_user = (
-        outcomes_df.where(F.col("served_text").isNull() & F.col("intent").isNotNull())
-        .groupBy(*READING_KEY, "user_key")
-        .agg(F.max(rejected).alias("rejected"))
-    )
-    return (
-        per_user.groupBy(*READING_KEY)
-        .agg(
-            F.count(F.lit(1)).cast("double").alias("served_users"),
-            F.count_if("rejected").cast("double").alias("rejected_users"),
-        )
-        .select(*READING_FEEDBACK.column_names)
-    )
+    said_as_is = outcomes_df.where(F.col("served_text").isNull() & F.col("intent").isNotNull())
+    return served_users(said_as_is, READING_KEY, rejected, "rejected_users").select(*READING_FEEDBACK.column_names)
 
 
 def merged_reading_feedback(reading_feedback_df: DataFrame) -> DataFrame:
