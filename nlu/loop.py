@@ -21,9 +21,9 @@ misreads it (`simulation.world.LocaleWorld` with a reader), with the rewrite tab
 served in front of the model by a runtime rewriter (exact match on the normalized text), and the rejected
 readings published the day before in the model's hypothesis ranking (`nlu.classifier.RerankedReader`: a
 phrasing whose best reading users rejected gets the reading its users accepted, or else its best reading not
-rejected); mine it as a scheduled run does (`rephrase-miner daily`: evidence accumulates across days, and the served rewrites'
-outcomes keep, demote or withdraw them); retrain with the published training records added (each weighted by
-its `weight`), and report per locale:
+rejected); mine it as a scheduled run does (`rephrase-miner daily`: evidence accumulates across days, the
+served rewrites' outcomes keep, demote or withdraw them, and the readings' outcomes reject them); retrain with
+the published training records added (each weighted by its `weight`), and report per locale:
 
 * the live defect rate (`nlu.defects`): the share of the day's goal turns that failed as served, without the
   rejected readings, without the rewrites, and without any learning, so what each lever removed;

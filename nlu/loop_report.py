@@ -112,7 +112,7 @@ def defect_lines(report: dict) -> list[str]:
         "",
         "| day | locale | goal turns | served | without rewrites | without learning | removed by retraining | "
         "removed by rewrites | removed by rejections | no working phrasing | rewritten turns | rewrites served | "
-        "published | newly withdrawn | reranked turns | rejections served | published |",
+        "published | newly withdrawn | reranked turns | rejections served | rejections published |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for day in report["days"]:
