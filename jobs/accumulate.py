@@ -41,6 +41,7 @@ from miner.readings import READING_MASSES, merged_reading_feedback
 from pipeline.io import dataset_path, read_dataset, read_if_present, write_dataset, write_stats
 from pipeline.stages import ACCUMULATE
 from pipeline.warehouse import day_dir, days_between, mined_days, published_days, published_path, shift_day
+from schemas.contract import Contract
 from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
@@ -77,13 +78,11 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return functools.reduce(DataFrame.unionByName, frames)
 
 
-def _feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
-    return decayed(read_if_present(spark, dataset_path(folder, FEEDBACK.name), FEEDBACK), factor, FEEDBACK_MASSES)
-
-
-def _reading_feedback_of(spark: SparkSession, folder: str, factor: float) -> DataFrame:
-    path = dataset_path(folder, READING_FEEDBACK.name)
-    return decayed(read_if_present(spark, path, READING_FEEDBACK), factor, READING_MASSES)
+def _feedback_of(
+    spark: SparkSession, folder: str, factor: float, contract: Contract, masses: tuple[str, ...]
+) -> DataFrame:
+    """A run's or day's feedback (rewrites' or readings'), decayed; empty where it has none."""
+    return decayed(read_if_present(spark, dataset_path(folder, contract.name), contract), factor, masses)
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> dict:
@@ -100,8 +99,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         label_states.append(
             decayed(read_dataset(spark, dataset_path(base_dir, "label_state"), LABEL_STATE), factor, LABEL_MASSES)
         )
-        feedbacks.append(_feedback_of(spark, base_dir, factor))
-        reading_feedbacks.append(_reading_feedback_of(spark, base_dir, factor))
+        feedbacks.append(_feedback_of(spark, base_dir, factor, FEEDBACK, FEEDBACK_MASSES))
+        reading_feedbacks.append(_feedback_of(spark, base_dir, factor, READING_FEEDBACK, READING_MASSES))
     for day in days:
         factor = args.decay ** days_between(day, args.ds)
         folder = day_dir(args.root, day)
@@ -111,8 +110,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         label_users_df = read_if_present(spark, dataset_path(folder, LABEL_USERS.name), LABEL_USERS)
         pair_states.append(decayed(pair_state(pairs_df, pair_users_df, day), factor, PAIR_MASSES))
         label_states.append(decayed(label_state(labels_df, label_users_df, day), factor, LABEL_MASSES))
-        feedbacks.append(_feedback_of(spark, folder, factor))
-        reading_feedbacks.append(_reading_feedback_of(spark, folder, factor))
+        feedbacks.append(_feedback_of(spark, folder, factor, FEEDBACK, FEEDBACK_MASSES))
+        reading_feedbacks.append(_feedback_of(spark, folder, factor, READING_FEEDBACK, READING_MASSES))
 
     names = ("pair_state", "label_state", "labels", "pairs", "feedback", "reading_feedback")
     paths = {name: dataset_path(args.out, name) for name in names}
