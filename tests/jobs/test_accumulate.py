@@ -16,6 +16,7 @@ from pipeline.io import read_dataset, write_dataset
 from pipeline.stages import ACCUMULATE, stats_path
 from pipeline.storage import write_json
 from pipeline.warehouse import current_pointer, day_dir
+from schemas.feedback import FEEDBACK, READING_FEEDBACK
 from schemas.labels import LABELS
 from schemas.pairs import PAIRS
 from schemas.sketches import LABEL_USERS, PAIR_USERS
@@ -250,3 +251,31 @@ def test_run_starts_from_the_last_final_published_state_decayed_by_its_age(spark
         pytest.approx(age * 4.0 + 0.6 * 3), pytest.approx(age * 8.0 + 3.0), None,  # the latest day's goal head
     )
     assert label_state["support_users"] == 6  # max(the old state's 6, today's 5 in the sketch)
+
+
+def test_run_sums_the_days_feedback_with_decay_and_reads_a_day_without_it_as_empty(spark, tmp_path):
+    root = tmp_path / "root"
+    for day in ("2026-11-29", "2026-11-30"):
+        mine(spark, root, day, [pair(WAKE, ALARM, 3.0, 1.0, 4, 0.5)], [label(WAKE, "alarm_set", 0.8, 4)])
+    older = day_dir(str(root), "2026-11-29")
+    write_dataset(spark.createDataFrame([("en-US", WAKE, ALARM, 2.0, 1.0)], FEEDBACK.spark_schema),
+                  f"{older}/feedback", FEEDBACK)
+    write_dataset(spark.createDataFrame([("en-US", WAKE, "alarm_query", 4.0, 4.0)], READING_FEEDBACK.spark_schema),
+                  f"{older}/reading_feedback", READING_FEEDBACK)
+    # ds was mined without rewrites served (no feedback) but with readings
+    readings = [("en-US", WAKE, "alarm_query", 2.0, 1.0), ("en-US", JAZZ, "play_radio", 3.0, 0.0)]
+    write_dataset(spark.createDataFrame(readings, READING_FEEDBACK.spark_schema),
+                  f"{day_dir(str(root), '2026-11-30')}/reading_feedback", READING_FEEDBACK)
+    out = root / "staging" / "2026-11-30"
+
+    stats = accumulate.run(spark, accumulate.parse_args([
+        "--root", str(root), "--ds", "2026-11-30", "--out", str(out), "--decay", "0.5",
+    ]))
+
+    assert stats["served_rewrites"] == 1
+    assert [tuple(r) for r in read_dataset(spark, str(out / "feedback"), FEEDBACK).collect()] == [
+        ("en-US", WAKE, ALARM, 1.0, 0.5),
+    ]
+    assert sorted(tuple(r) for r in read_dataset(spark, str(out / "reading_feedback"), READING_FEEDBACK).collect()) == [
+        ("en-US", JAZZ, "play_radio", 3.0, 0.0), ("en-US", WAKE, "alarm_query", 4.0, 3.0),
+    ]
