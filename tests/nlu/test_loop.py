@@ -3,6 +3,7 @@
 import gzip
 import json
 import random
+from collections import Counter
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_a_locale_with_a_train_partition_trains_on_it_and_draws_goals_from_dev(t
 
 
 def test_a_locale_without_train_splits_dev_by_id_and_never_reuses_a_record(tmp_path):
-    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(200)]
+    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(600)]
     write_jsonl(tmp_path / "yy-YY.dev.jsonl", dev)
     write_jsonl(tmp_path / "yy-YY.test.jsonl.gz", [record("t0", "test"), {**record("t0", "test"), "utt": "dup"}],
                 compress=True)
@@ -60,7 +61,8 @@ def test_a_locale_without_train_splits_dev_by_id_and_never_reuses_a_record(tmp_p
 
 
 def test_a_launch_trains_on_a_few_seed_records_drawn_by_id_and_keeps_the_goals(tmp_path):
-    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(200)]
+    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(600)]
+    dev += [record(f"rare{n}", "dev", intent="alarm_remove") for n in range(4)]  # a hash draw of 20 misses them
     write_jsonl(tmp_path / "yy-YY.dev.jsonl", dev)
     write_jsonl(tmp_path / "yy-YY.test.jsonl", [record("t0", "test")])
     partitions = loop.read_massive(tmp_path, "yy-YY")
@@ -69,6 +71,12 @@ def test_a_launch_trains_on_a_few_seed_records_drawn_by_id_and_keeps_the_goals(t
     assert len(launch.train) == 20 and {r["id"] for r in launch.train} < {r["id"] for r in full.train}
     assert launch.goals == full.goals and launch.test == full.test
     assert launch.train_source == "20 of 50% of dev"
+    intents_in_train = Counter(r["intent"] for r in full.train)
+    intents_in_launch = Counter(r["intent"] for r in launch.train)
+    assert intents_in_train["alarm_remove"] >= 1
+    assert intents_in_launch["alarm_remove"] == intents_in_train["alarm_remove"]  # every intent, as at a launch
+    common = [intents_in_launch[i] for i in ("alarm_set", "play_music", "weather_query")]
+    assert max(common) - min(common) <= 1
     assert loop.split_locale("yy-YY", partitions, seed=7, seed_records=10_000).train == full.train
     with pytest.raises(InputContractError, match="yy-YY: 1 seed records hold fewer than 2 intents"):
         loop.split_locale("yy-YY", partitions, seed=7, seed_records=1)
