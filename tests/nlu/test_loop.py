@@ -46,7 +46,7 @@ def test_a_locale_with_a_train_partition_trains_on_it_and_draws_goals_from_dev(t
 
 
 def test_a_locale_without_train_splits_dev_by_id_and_never_reuses_a_record(tmp_path):
-    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(600)]
+    dev = [record(f"d{n}", "dev", intent=("alarm_set", "play_music", "weather_query")[n % 3]) for n in range(200)]
     write_jsonl(tmp_path / "yy-YY.dev.jsonl", dev)
     write_jsonl(tmp_path / "yy-YY.test.jsonl.gz", [record("t0", "test"), {**record("t0", "test"), "utt": "dup"}],
                 compress=True)
