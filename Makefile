@@ -89,10 +89,10 @@ BENCH_SIZES ?= 100000 1000000 10000000
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --work $(BENCH_WORK) --results bench/results --sizes $(BENCH_SIZES)
 
-# `rephrase-miner profile` on a simulated day of a million turns (bench/profile.py, README "Bring your own
+# `rephrase-miner profile` on a simulated day of a million turns (bench/profile_day.py, README "Bring your own
 # logs"): writes bench/results/profile.json. About a minute once the day is simulated (it is kept in BENCH_WORK).
 bench-profile: $(STAMP)
-	$(BIN)/python -m bench.profile --work $(BENCH_WORK) --results bench/results
+	$(BIN)/python -m bench.profile_day --work $(BENCH_WORK) --results bench/results
 
 # A local Airflow (`airflow standalone`: scheduler, DAG processor, triggerer and API server, LocalExecutor,
 # SQLite in .airflow/) running dags/ on the demo logs; Spark tasks spark-submit to local[2]. Ctrl-C stops it.

@@ -1,4 +1,7 @@
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -8,6 +11,15 @@ from bench.baseline_a import pooled_labels, votes
 from tests.conftest import utc
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, 0)
+BARE_JOB = Path(__file__).resolve().parents[2] / "bench" / "bare_job.py"
+
+
+def test_the_bare_job_starts_as_a_script_as_make_bench_and_spark_submit_run_it():
+    # Run by path, its folder comes first on sys.path: a module there named like a standard one (profile.py)
+    # once replaced the one pyspark imports, and `make bench` failed at its first reference.
+    started = subprocess.run([sys.executable, str(BARE_JOB), "--help"], capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    assert "--logs LOGS --out OUT" in started.stdout
 
 
 @pytest.mark.slow

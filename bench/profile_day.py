@@ -1,6 +1,6 @@
 """`make bench-profile`: how long `rephrase-miner profile` takes on a simulated day (README "Bring your own logs").
 
-    python -m bench.profile --work DIR --results DIR [--turns 1000000] [--master local[2]]
+    python -m bench.profile_day --work DIR --results DIR [--turns 1000000] [--master local[2]]
 
 Simulates the day once (cached under WORK, as `make bench` does), then runs the profile command in its own
 process and measures its wall time (Spark's start included) and peak memory. Writes RESULTS/profile.json.
@@ -21,7 +21,7 @@ TURNS = 1_000_000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench.profile", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bench.profile_day", description=__doc__.splitlines()[0])
     parser.add_argument("--work", required=True, type=Path, help="scratch directory: logs, the profile's output")
     parser.add_argument("--results", required=True, type=Path, help="where profile.json goes")
     parser.add_argument("--turns", type=int, default=TURNS)
