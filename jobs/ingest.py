@@ -27,6 +27,7 @@ from miner.ingest import (
     pseudonymize,
     quarantined_rows,
     reason_examples,
+    repeated_event_ids,
     with_quarantine_reason,
 )
 from miner.privacy import SCRUB_PII, check_scrub_names, has_scrubbed_slot, is_scrubbed, scrub_pii
@@ -44,6 +45,8 @@ from schemas.turns import TURNS
 STAGE = INGEST.name
 # A secret does not belong on a command line, where any process listing shows it.
 ID_SALT_ENV = "REPHRASE_MINER_ID_SALT"
+# Repeated event_ids up to this many are broadcast (about 40 bytes each), so that only their rows are grouped.
+MAX_BROADCAST_EVENT_IDS = 1_000_000
 
 
 class AccountingError(RuntimeError):
@@ -119,8 +122,13 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             quarantined_rows(checked_df, source_names, args.scrub_pii), quarantine_path, QUARANTINE,
             partition_by=("reason",),
         )
+        # Few event_ids repeat: only their rows are grouped, unless too many repeat to broadcast.
+        repeated_ids_df = repeated_event_ids(checked_df).localCheckpoint()
+        repeated_ids = repeated_ids_df.count()
+        print(f"[{STAGE}] {repeated_ids:,} event_ids delivered more than once", flush=True)
+        broadcast_ids = repeated_ids_df if repeated_ids <= MAX_BROADCAST_EVENT_IDS else None
         turn_totals = write_dataset(
-            deduplicated_turns(checked_df), dataset_path(args.out, "turns"), TURNS,
+            deduplicated_turns(checked_df, broadcast_ids), dataset_path(args.out, "turns"), TURNS,
             observe={
                 "turns": F.count(F.lit(1)),
                 "duplicates": F.sum(F.col("deliveries") - 1),

@@ -17,7 +17,6 @@ across many users.
 from __future__ import annotations
 
 import functools
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -58,8 +57,12 @@ _TURN_FIELDS = ("event_id", "ts", "text", "lexical", "status", "intent", "nlu_co
 
 
 def with_normalized_text(sessions_df: DataFrame, normalized_df: DataFrame) -> DataFrame:
-    """Attach `text` (the pooling key) and `lexical` (for token similarity) to every turn."""
-    return sessions_df.join(normalized_df, on="utterance", how="inner")
+    """Attach `text` (the pooling key) and `lexical` (for token similarity) to every turn.
+
+    The distinct texts are broadcast: a day's are hundreds of thousands where its turns are millions, and a
+    sort-merge join would shuffle and sort every turn for them.
+    """
+    return sessions_df.join(F.broadcast(normalized_df), on="utterance", how="inner")
 
 
 def following_turn_pairs(
@@ -140,38 +143,41 @@ def slot_overlap(source_text: str, slot_values: list[str]) -> float | None:
     return found / len(values)
 
 
-def _rowwise_cosine(batch: pa.RecordBatch, left: str, right: str) -> np.ndarray:
+def _rowwise_cosine(source: pa.Array, target: pa.Array) -> np.ndarray:
     """Dot products of unit vectors, row by row; 0 where either embedding is missing."""
-    result = np.zeros(batch.num_rows, dtype=np.float32)
-    a, b = batch.column(left), batch.column(right)
-    present = pc.and_(a.is_valid(), b.is_valid())
+    result = np.zeros(len(source), dtype=np.float32)
+    present = pc.and_(source.is_valid(), target.is_valid())
     if pc.any(present).as_py():
         rows = np.flatnonzero(present.to_numpy(zero_copy_only=False))
-        left, right = vectors_from_binary(a.filter(present)), vectors_from_binary(b.filter(present))
+        left, right = vectors_from_binary(source.filter(present)), vectors_from_binary(target.filter(present))
         result[rows] = np.einsum("ij,ij->i", left, right)
     return np.clip(result, -1.0, 1.0)
 
 
-def _feature_batches(batches: Iterator[pa.RecordBatch], kept: list[str]) -> Iterator[pa.RecordBatch]:
-    names = [*kept, *[f.name for f in FEATURE_FIELDS]]
-    for batch in batches:
-        lexical = process.cpdist(
-            batch.column("source_lexical").to_pylist(),
-            batch.column("target_lexical").to_pylist(),
-            scorer=fuzz.token_set_ratio,
-            dtype=np.float32,
-            workers=1,  # Spark already runs one Python worker per core
-        ) / np.float32(100.0)
-        overlap = [
-            slot_overlap(source, values)
-            for source, values in zip(batch.column("source").to_pylist(), batch.column("slot_values").to_pylist())
-        ]
-        features = [
+_FEATURES_TYPE = T.StructType([T.StructField(f.name, f.type.spark, f.nullable) for f in FEATURE_FIELDS])
+
+
+def pair_features(
+    source: pa.Array, source_lexical: pa.Array, target_lexical: pa.Array, slot_values: pa.Array,
+    source_embedding: pa.Array, target_embedding: pa.Array,
+) -> pa.Array:
+    """The `FEATURE_FIELDS` of a batch of pairs, from the features' inputs alone."""
+    lexical = process.cpdist(
+        source_lexical.to_pylist(),
+        target_lexical.to_pylist(),
+        scorer=fuzz.token_set_ratio,
+        dtype=np.float32,
+        workers=1,  # Spark already runs one Python worker per core
+    ) / np.float32(100.0)
+    overlap = [slot_overlap(text, values) for text, values in zip(source.to_pylist(), slot_values.to_pylist())]
+    return pa.StructArray.from_arrays(
+        [
             pa.array(lexical, pa.float32()),
-            pa.array(_rowwise_cosine(batch, "source_embedding", "target_embedding"), pa.float32()),
+            pa.array(_rowwise_cosine(source_embedding, target_embedding), pa.float32()),
             pa.array(overlap, pa.float32()),
-        ]
-        yield pa.RecordBatch.from_arrays([batch.column(name) for name in kept] + features, names=names)
+        ],
+        names=[f.name for f in FEATURE_FIELDS],
+    )
 
 
 def _slot_values(slots: Column) -> Column:
@@ -245,26 +251,34 @@ def silent_phrasings(
     )
 
 
+def _feature(field: Field) -> Column:
+    """One feature out of the UDF's struct, as nullable as `FEATURE_FIELDS` declares it."""
+    value = F.col("features")[field.name]
+    return (value if field.nullable else F.coalesce(value, F.lit(0.0).cast(field.type.spark))).alias(field.name)
+
+
 def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
-    """`pairs_df` plus lexical_similarity, semantic_similarity and slot_overlap, vectorised in Arrow."""
+    """`pairs_df` plus lexical_similarity, semantic_similarity and slot_overlap, vectorised in Arrow.
+
+    A scalar Arrow UDF: only the features' inputs cross into Python and only the features come back; the
+    pairs' other columns stay in the JVM.
+    """
     source_embeddings = embeddings_df.select(
         F.col("text").alias("source"), F.col("embedding").alias("source_embedding")
     )
     target_embeddings = embeddings_df.select(
         F.col("text").alias("target"), F.col("embedding").alias("target_embedding")
     )
-    with_inputs = (
+    features = F.arrow_udf(pair_features, _FEATURES_TYPE)(
+        *[F.col(name) for name in _FEATURE_INPUT]
+    )
+    return (
         pairs_df.withColumn("slot_values", _slot_values(F.col("target_slots")))
-        .join(source_embeddings, on="source", how="left")
-        .join(target_embeddings, on="target", how="left")
+        .join(F.broadcast(source_embeddings), on="source", how="left")
+        .join(F.broadcast(target_embeddings), on="target", how="left")
+        .withColumn("features", features)
+        .select(*pairs_df.columns, *[_feature(f) for f in FEATURE_FIELDS])
     )
-    kept = list(pairs_df.columns)
-    output = T.StructType(
-        [*[pairs_df.schema[name] for name in kept],
-         *[T.StructField(f.name, f.type.spark, f.nullable) for f in FEATURE_FIELDS]]
-    )
-    inputs = with_inputs.select(*kept, *[c for c in _FEATURE_INPUT if c not in kept])
-    return inputs.mapInArrow(lambda batches: _feature_batches(batches, kept), output)
 
 
 # --- turn-level signals and the score ---------------------------------------------------------------

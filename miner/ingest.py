@@ -141,24 +141,51 @@ def quarantined_rows(
     )
 
 
-def deduplicated_turns(checked_df: DataFrame) -> DataFrame:
-    """Valid rows, one per event_id, with how many times it was delivered.
+def repeated_event_ids(checked_df: DataFrame) -> DataFrame:
+    """(event_id): the valid event_ids delivered more than once. A hash aggregation of one column."""
+    return (
+        checked_df.where(F.col("reason").isNull())
+        .groupBy("event_id")
+        .agg(F.count(F.lit(1)).alias("deliveries"))
+        .where(F.col("deliveries") > 1)
+        .select("event_id")
+    )
 
-    Repeated deliveries are normally identical; when they differ, the earliest (then smallest) copy wins,
-    so the choice does not depend on file order. One hash aggregation, not a sort of every row.
-    """
+
+def _first_deliveries(valid_df: DataFrame) -> DataFrame:
+    """One row per event_id, the earliest (then smallest) copy, with its delivery count."""
     delivery_order = ["ts", "user_key", "device_key", "utterance", "status", "intent", "nlu_confidence"]
     others = [c for c in TURNS.column_names if c not in (*delivery_order, "event_id", "deliveries")]
     # min over a struct compares field by field: the delivery order, then the remaining columns.
     first_delivery = F.min(F.struct(*delivery_order, *others)).alias("first_delivery")
     return (
-        checked_df.where(F.col("reason").isNull())
-        .groupBy("event_id")
+        valid_df.groupBy("event_id")
         .agg(first_delivery, F.count(F.lit(1)).cast("int").alias("deliveries"))
         .select("event_id", "first_delivery.*", "deliveries")
-        .withColumn("locale", canonical_locale(F.col("locale")))
-        .select(*TURNS.column_names)
     )
+
+
+def deduplicated_turns(checked_df: DataFrame, repeated_ids_df: DataFrame | None = None) -> DataFrame:
+    """Valid rows, one per event_id, with how many times it was delivered.
+
+    Repeated deliveries are normally identical; when they differ, the earliest (then smallest) copy wins,
+    so the choice does not depend on file order. Given `repeated_event_ids` (small enough to broadcast), only
+    the repeated rows are grouped and the rest pass as they are: grouping every row by event_id sorts the
+    whole day, since a struct of strings is no hash aggregation's buffer. Without it, every row is grouped.
+    """
+    valid_df = checked_df.where(F.col("reason").isNull())
+    if repeated_ids_df is None:
+        deduplicated = _first_deliveries(valid_df)
+    else:
+        flagged = valid_df.join(
+            F.broadcast(repeated_ids_df.select("event_id", F.lit(True).alias("is_repeated"))),
+            on="event_id", how="left",
+        )
+        once = flagged.where(F.col("is_repeated").isNull()).withColumn("deliveries", F.lit(1))
+        deduplicated = once.select(*TURNS.column_names).unionByName(
+            _first_deliveries(flagged.where(F.col("is_repeated"))).select(*TURNS.column_names)
+        )
+    return deduplicated.withColumn("locale", canonical_locale(F.col("locale"))).select(*TURNS.column_names)
 
 
 def reason_examples(quarantine_df: DataFrame, examples: int) -> DataFrame:

@@ -12,10 +12,12 @@ from miner.ingest import (
     pseudonymize,
     quarantined_rows,
     reason_examples,
+    repeated_event_ids,
     with_quarantine_reason,
 )
 from schemas.interactions import INTERACTIONS
 from schemas.quarantine import REASONS
+from schemas.turns import TURNS
 from tests.conftest import collected, utc
 
 T0 = utc(2026, 11, 30, 8, 0, 0)
@@ -153,11 +155,18 @@ def test_deduplication_keeps_one_row_per_event_with_its_delivery_count(spark):
         interaction("e4", status="bogus"),  # quarantined rows never reach the turns
     ]
     checked = frame(spark, rows).transform(with_quarantine_reason, 100).transform(pseudonymize, "")
-    turns = {r["event_id"]: r for r in deduplicated_turns(checked).collect()}
-    assert sorted(turns) == ["e1", "e2", "e3"]
-    assert [turns[e]["deliveries"] for e in ("e1", "e2", "e3")] == [3, 2, 1]
-    assert (turns["e2"]["utterance"], turns["e2"]["ts"]) == ("a", collected(T0))
-    assert turns["e3"]["locale"] == "en-US"
+    repeated_ids = repeated_event_ids(checked)
+    assert sorted(r["event_id"] for r in repeated_ids.collect()) == ["e1", "e2"]
+    # Grouping only the repeated rows and grouping every row give the same turns.
+    by_path = [deduplicated_turns(checked, repeated_ids), deduplicated_turns(checked)]
+    for deduplicated in by_path:
+        assert deduplicated.columns == list(TURNS.column_names)
+        turns = {r["event_id"]: r for r in deduplicated.collect()}
+        assert sorted(turns) == ["e1", "e2", "e3"]
+        assert [turns[e]["deliveries"] for e in ("e1", "e2", "e3")] == [3, 2, 1]
+        assert (turns["e2"]["utterance"], turns["e2"]["ts"]) == ("a", collected(T0))
+        assert turns["e3"]["locale"] == "en-US"
+    assert sorted(by_path[0].collect()) == sorted(by_path[1].collect())
     quarantined = quarantined_rows(checked).collect()
     assert [(r["event_id"], r["reason"], r["source_file"], r["source_column"], r["source_value"]) for r in quarantined] == [
         ("e4", "unknown_status", "file:/logs/part-0.parquet", "status", "bogus")
