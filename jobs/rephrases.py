@@ -45,6 +45,10 @@ from schemas.stats import REPHRASES_STATS
 from schemas.texts import EMBEDDINGS, TEXTS
 
 STAGE = REPHRASES.name
+# Lookup tables up to these many rows are broadcast to every task (at 10M turns, 531k texts and 122k embeddings
+# took 128 to 160 MiB of the driver each). A larger day joins them by sort-merge: slower, within any heap.
+MAX_BROADCAST_TEXTS = 1_000_000
+MAX_BROADCAST_EMBEDDINGS = 400_000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -124,7 +128,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     # Both the candidates and the per-turn outcomes need every turn with its normalized text. Not persisted:
     # with the texts broadcast it is a scan and a hash lookup, and a cached partition of ten million turns
     # read back into memory ran the driver out of heap.
-    turns_df = sessions_df.transform(with_normalized_text, texts_df).transform(with_served_text)
+    turns_df = sessions_df.transform(
+        with_normalized_text, texts_df, texts_count <= MAX_BROADCAST_TEXTS
+    ).transform(with_served_text)
     # The pairs feed both the silent-phrasing test and the features: on disk once, not windowed twice.
     pairs_df = (
         turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)
@@ -134,7 +140,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     silent_df = silent_phrasings(pairs_df, turns_df, args.min_users).localCheckpoint()
     candidates_path = dataset_path(args.out, "candidates")
     totals = write_dataset(
-        pairs_df.transform(with_pair_features, embeddings_df).transform(
+        pairs_df.transform(
+            with_pair_features, embeddings_df, embedding_stats["distinct_texts"] <= MAX_BROADCAST_EMBEDDINGS
+        ).transform(
             scored_candidates, silent_df, args.rephrase_window_seconds
         ),
         candidates_path, CANDIDATES,

@@ -56,13 +56,18 @@ NO_SLOTS_OVERLAP = 0.5
 _TURN_FIELDS = ("event_id", "ts", "text", "lexical", "status", "intent", "nlu_confidence", "slots")
 
 
-def with_normalized_text(sessions_df: DataFrame, normalized_df: DataFrame) -> DataFrame:
+def _lookup(table_df: DataFrame, broadcast: bool) -> DataFrame:
+    return F.broadcast(table_df) if broadcast else table_df
+
+
+def with_normalized_text(sessions_df: DataFrame, normalized_df: DataFrame, broadcast: bool = True) -> DataFrame:
     """Attach `text` (the pooling key) and `lexical` (for token similarity) to every turn.
 
     The distinct texts are broadcast: a day's are hundreds of thousands where its turns are millions, and a
-    sort-merge join would shuffle and sort every turn for them.
+    sort-merge join would shuffle and sort every turn for them. `broadcast=False` is for a table too large
+    for the driver's memory.
     """
-    return sessions_df.join(F.broadcast(normalized_df), on="utterance", how="inner")
+    return sessions_df.join(_lookup(normalized_df, broadcast), on="utterance", how="inner")
 
 
 def following_turn_pairs(
@@ -257,11 +262,12 @@ def _feature(field: Field) -> Column:
     return (value if field.nullable else F.coalesce(value, F.lit(0.0).cast(field.type.spark))).alias(field.name)
 
 
-def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFrame:
+def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame, broadcast: bool = True) -> DataFrame:
     """`pairs_df` plus lexical_similarity, semantic_similarity and slot_overlap, vectorised in Arrow.
 
     A scalar Arrow UDF: only the features' inputs cross into Python and only the features come back; the
-    pairs' other columns stay in the JVM.
+    pairs' other columns stay in the JVM. The embeddings are broadcast unless `broadcast=False` (a table too
+    large for the driver's memory), so that the pairs are not shuffled for them.
     """
     source_embeddings = embeddings_df.select(
         F.col("text").alias("source"), F.col("embedding").alias("source_embedding")
@@ -274,8 +280,8 @@ def with_pair_features(pairs_df: DataFrame, embeddings_df: DataFrame) -> DataFra
     )
     return (
         pairs_df.withColumn("slot_values", _slot_values(F.col("target_slots")))
-        .join(F.broadcast(source_embeddings), on="source", how="left")
-        .join(F.broadcast(target_embeddings), on="target", how="left")
+        .join(_lookup(source_embeddings, broadcast), on="source", how="left")
+        .join(_lookup(target_embeddings, broadcast), on="target", how="left")
         .withColumn("features", features)
         .select(*pairs_df.columns, *[_feature(f) for f in FEATURE_FIELDS])
     )

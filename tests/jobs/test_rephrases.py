@@ -138,3 +138,20 @@ def test_run_without_a_cache_embeds_every_text(spark, sessions_out):
     shutil.copytree(sessions_out / "sessions", out / "sessions")
     stats = rephrases.run(spark, rephrases.parse_args(["--out", str(out)]))
     assert (stats["embedded_texts"], stats["cache_hits"], stats["candidates"]) == (4, None, 5)
+
+
+def test_a_day_with_too_many_texts_to_broadcast_joins_them_and_mines_the_same(spark, first_run, monkeypatch):
+    out = first_run[0].parent / "no-broadcast"
+    shutil.copytree(first_run[0] / "sessions", out / "sessions")
+    monkeypatch.setattr(rephrases, "MAX_BROADCAST_TEXTS", 0)
+    monkeypatch.setattr(rephrases, "MAX_BROADCAST_EMBEDDINGS", 0)
+    threshold = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # else Spark broadcasts the tiny tables anyway
+    try:
+        rephrases.run(spark, rephrases.parse_args(["--out", str(out)]))
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
+    assert candidates_of(spark, out) == candidates_of(spark, first_run[0])
+    assert sorted(read_dataset(spark, str(out / "outcomes"), OUTCOMES).collect()) == sorted(
+        read_dataset(spark, str(first_run[0] / "outcomes"), OUTCOMES).collect()
+    )

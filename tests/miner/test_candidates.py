@@ -111,16 +111,17 @@ def test_pair_features_are_computed_for_every_pair_row(spark):
         [(text, vectors_to_binary(np.array([vector]))[0].as_py()) for text, vector in vectors.items()],
         "text string, embedding binary",
     )
-    featured = with_pair_features(pairs, embeddings)
-    assert featured.columns == [*pairs.columns, "lexical_similarity", "semantic_similarity", "slot_overlap"]
-    rows = sorted(featured.collect(), key=lambda r: r["source"])
-    assert [(r["source"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 3), r["slot_overlap"])
-            for r in rows] == [
-        ("play jazz", 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
-        ("wake me at seven", 0.5789, 0.6, 1.0),
-        ("wake me at seven", 0.5789, 0.6, 1.0),  # a repeated pair keeps both rows
-        ("東京の天気", 1.0, 1.0, None),  # character-level: every character of one is in the other
-    ]
+    for broadcast in (True, False):  # broadcast embeddings, or (a table too large for that) a sort-merge join
+        featured = with_pair_features(pairs, embeddings, broadcast)
+        assert featured.columns == [*pairs.columns, "lexical_similarity", "semantic_similarity", "slot_overlap"]
+        rows = sorted(featured.collect(), key=lambda r: r["source"])
+        assert [(r["source"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 3),
+                 r["slot_overlap"]) for r in rows] == [
+            ("play jazz", 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
+            ("wake me at seven", 0.5789, 0.6, 1.0),
+            ("wake me at seven", 0.5789, 0.6, 1.0),  # a repeated pair keeps both rows
+            ("東京の天気", 1.0, 1.0, None),  # character-level: every character of one is in the other
+        ]
 
 
 def candidate(source_event, target_event, source, target, hop, gap, source_status, source_intent,
