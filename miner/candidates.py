@@ -127,7 +127,7 @@ FEATURE_FIELDS = (
     Field("semantic_similarity", FLOAT32, False, "cosine of the embeddings; 0 where one is missing"),
     Field("slot_overlap", FLOAT32, True, "share of slot values found in the source; null without slots"),
 )
-# What the Arrow function reads and returns; internal to this stage, declared once for Spark and Arrow.
+# The Arrow UDF's arguments, in order: the only columns of a pair that cross into Python.
 _FEATURE_INPUT = ("source", "source_lexical", "target_lexical", "slot_values", "source_embedding", "target_embedding")
 
 

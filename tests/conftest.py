@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -52,6 +53,17 @@ def argument_error(parse_args, argv: list[str], capsys) -> str:
         parse_args(argv)
     assert exit_info.value.code == 2
     return capsys.readouterr().err
+
+
+@contextlib.contextmanager
+def no_automatic_broadcast(spark):
+    """Spark joins by sort-merge what it would broadcast for its size (every test table): a large day's path."""
+    threshold = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
 
 
 def utc(*parts: int) -> dt.datetime:

@@ -14,7 +14,7 @@ from pipeline.stages import REPHRASES, stats_path
 from schemas.candidates import CANDIDATES
 from schemas.outcomes import OUTCOMES
 from schemas.texts import EMBEDDINGS, TEXTS
-from tests.conftest import argument_error
+from tests.conftest import argument_error, no_automatic_broadcast
 from tests.jobs.mined_day import ALARM, JAZZ, SHORT_ALARM, WAKE, stage_out
 
 REPHRASE = (WAKE, ALARM, 1, 6.0, True, True, 1.0, True)
@@ -145,12 +145,8 @@ def test_a_day_with_too_many_texts_to_broadcast_joins_them_and_mines_the_same(sp
     shutil.copytree(first_run[0] / "sessions", out / "sessions")
     monkeypatch.setattr(rephrases, "MAX_BROADCAST_TEXTS", 0)
     monkeypatch.setattr(rephrases, "MAX_BROADCAST_EMBEDDINGS", 0)
-    threshold = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
-    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # else Spark broadcasts the tiny tables anyway
-    try:
+    with no_automatic_broadcast(spark):
         rephrases.run(spark, rephrases.parse_args(["--out", str(out)]))
-    finally:
-        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", threshold)
     assert candidates_of(spark, out) == candidates_of(spark, first_run[0])
     assert sorted(read_dataset(spark, str(out / "outcomes"), OUTCOMES).collect()) == sorted(
         read_dataset(spark, str(first_run[0] / "outcomes"), OUTCOMES).collect()

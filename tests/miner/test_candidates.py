@@ -18,7 +18,7 @@ from miner.candidates import (
 from miner.embeddings import vectors_to_binary
 from schemas.candidates import CANDIDATES
 from schemas.sessions import SESSIONS
-from tests.conftest import utc
+from tests.conftest import no_automatic_broadcast, utc
 
 T0 = utc(2026, 11, 30, 9, 0, 0)
 TURNS_SCHEMA = T.StructType(
@@ -112,9 +112,12 @@ def test_pair_features_are_computed_for_every_pair_row(spark):
         "text string, embedding binary",
     )
     for broadcast in (True, False):  # broadcast embeddings, or (a table too large for that) a sort-merge join
-        featured = with_pair_features(pairs, embeddings, broadcast)
-        assert featured.columns == [*pairs.columns, "lexical_similarity", "semantic_similarity", "slot_overlap"]
-        rows = sorted(featured.collect(), key=lambda r: r["source"])
+        with no_automatic_broadcast(spark):
+            featured = with_pair_features(pairs, embeddings, broadcast).collect()
+        assert list(featured[0].asDict()) == [
+            *pairs.columns, "lexical_similarity", "semantic_similarity", "slot_overlap"
+        ]
+        rows = sorted(featured, key=lambda r: r["source"])
         assert [(r["source"], round(r["lexical_similarity"], 4), round(r["semantic_similarity"], 3),
                  r["slot_overlap"]) for r in rows] == [
             ("play jazz", 0.0952, 0.0, None),  # no embedding for the target: semantic similarity 0
