@@ -241,15 +241,17 @@ def silent_phrasings(
             on=["locale", "text", "user_key"], how="left",
         )
     )
-    counts = per_user.groupBy("locale", "text").agg(
-        F.count(F.lit(1)).alias("success_users"), F.count("corrected").alias("corrected_users")
+    # The locale's rate over its whole window of phrasings: a rate aggregated apart and joined back would
+    # make Spark compute the per-user join above twice, once for each use of the counts.
+    whole_locale = (
+        Window.partitionBy("locale").orderBy("text").rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
     )
-    rates = counts.groupBy("locale").agg(
-        (F.sum("corrected_users") / F.sum("success_users")).alias("locale_rate")
-    )
+    locale_rate = F.sum("corrected_users").over(whole_locale) / F.sum("success_users").over(whole_locale)
     return (
-        counts.where(F.col("corrected_users") >= min_users)
-        .join(rates, on="locale", how="inner")
+        per_user.groupBy("locale", "text")
+        .agg(F.count(F.lit(1)).alias("success_users"), F.count("corrected").alias("corrected_users"))
+        .withColumn("locale_rate", locale_rate)
+        .where(F.col("corrected_users") >= min_users)
         .transform(with_binomial_tail, "corrected_users", "success_users", "locale_rate", "p_value")
         .where(F.col("p_value") < significance)
         .select("locale", "text", "success_users", "corrected_users", "p_value")

@@ -14,6 +14,11 @@ def _ordered(window: Window) -> Window:
     return window.orderBy("ts", "event_id")
 
 
+def _at_session_start(value: Column, device_so_far: Window) -> Column:
+    """`value` as it was on the first turn of the current row's session (`starts_session`)."""
+    return F.last(F.when(F.col("starts_session"), value), ignorenulls=True).over(device_so_far)
+
+
 def gap_seconds(ts: Column, previous_ts: Column) -> Column:
     return (F.unix_micros(ts) - F.unix_micros(previous_ts)) / F.lit(1_000_000.0)
 
@@ -28,38 +33,39 @@ def sessionize(
     A new session starts at a device's first turn and after any gap above `session_gap_seconds`. A session
     longer than `max_session_turns` is cut into consecutive parts, each with its own session_id, and all of
     its turns are flagged `is_runaway`.
+
+    Every window runs over the device's turns in one order, so Spark sorts the day once: a session's
+    position and first event are running values from its first turn, and a session is runaway when the turn
+    `max_session_turns` ahead of its first still belongs to it.
     """
-    by_device = Window.partitionBy("user_key", "device_key")
-    previous_turn = _ordered(by_device).rowsBetween(-1, -1)
-    device_so_far = _ordered(by_device).rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    by_device = _ordered(Window.partitionBy("user_key", "device_key"))
+    previous_turn = by_device.rowsBetween(-1, -1)
+    device_so_far = by_device.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    turns_ahead = by_device.rowsBetween(max_session_turns, max_session_turns)
 
-    by_session = Window.partitionBy("user_key", "device_key", "session_seq")
-    session_so_far = _ordered(by_session).rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    whole_session = _ordered(by_session).rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
-
-    raw_index = F.row_number().over(session_so_far) - 1
     return (
         turns_df.withColumn("device_gap_s", gap_seconds(F.col("ts"), F.lag("ts").over(previous_turn)))
-        .withColumn(
-            "session_seq",
-            F.sum(
-                F.when(
-                    F.col("device_gap_s").isNull() | (F.col("device_gap_s") > session_gap_seconds), 1
-                ).otherwise(0)
-            ).over(device_so_far),
-        )
+        .withColumn("starts_session", F.col("device_gap_s").isNull() | (F.col("device_gap_s") > session_gap_seconds))
         .withColumns(
             {
-                "raw_index": raw_index,
-                "session_turns": F.count(F.lit(1)).over(whole_session),
-                "session_first_event": F.first("event_id").over(session_so_far),
+                "session_seq": F.count_if("starts_session").over(device_so_far),
+                "device_turn": F.row_number().over(device_so_far),
+            }
+        )
+        .withColumn("session_seq_ahead", F.lead("session_seq", max_session_turns).over(turns_ahead))
+        .withColumns(
+            {
+                "raw_index": F.col("device_turn") - _at_session_start(F.col("device_turn"), device_so_far),
+                "session_first_event": _at_session_start(F.col("event_id"), device_so_far),
+                "is_runaway": _at_session_start(
+                    F.coalesce(F.col("session_seq_ahead") == F.col("session_seq"), F.lit(False)), device_so_far
+                ),
             }
         )
         .withColumns(
             {
                 "session_part": F.floor(F.col("raw_index") / max_session_turns).cast("int"),
                 "turn_index": (F.col("raw_index") % max_session_turns).cast("int"),
-                "is_runaway": F.col("session_turns") > max_session_turns,
             }
         )
         .withColumns(

@@ -22,6 +22,16 @@ def test_vectors_round_trip_through_float16_binary_and_handle_empty_input():
     assert vectors_from_binary(pa.array([], pa.binary())).shape == (0, 0)
 
 
+def test_every_float16_value_reads_back_as_numpys_own_float32_cast():
+    # One row holding all 65,536 bit patterns: zeros, subnormals, infinities and NaNs included.
+    bits = np.arange(1 << 16, dtype=np.uint32).astype("<u2")
+    expected = bits.view("<f2").astype(np.float32)
+    read = vectors_from_binary(pa.array([bits.tobytes()], pa.binary()))
+    assert read.shape == (1, 1 << 16) and read.dtype == np.float32
+    np.testing.assert_array_equal(read[0], expected)  # NaN equals NaN here, and -0.0 keeps its sign bit below
+    assert np.array_equal(np.signbit(read[0]), np.signbit(expected))
+
+
 def test_embed_texts_gives_unit_vectors_from_the_offline_model(spark):
     texts = spark.createDataFrame(
         [("wake me up at seven am",), ("set an alarm for seven am",), ("play some jazz",)], "text string"

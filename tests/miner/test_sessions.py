@@ -90,6 +90,22 @@ def test_runaway_session_is_cut_into_parts_without_losing_rows(spark):
     ]
 
 
+def test_a_session_of_exactly_max_turns_is_not_runaway_though_the_next_one_of_its_device_is(spark):
+    # The turn max_session_turns after the first of a full session belongs to the device's next session.
+    full = [turn(f"f{i}", 2 * i) for i in range(3)]
+    longer = [turn(f"l{i}", 1000 + 2 * i) for i in range(4)]
+    rows = sessions_of(spark, full + longer, max_session_turns=3)
+    assert shape(rows) == [
+        ("f0", 0, 0, 0, None, False),
+        ("f1", 0, 0, 1, 2.0, False),
+        ("f2", 0, 0, 2, 2.0, False),
+        ("l0", 1, 0, 0, None, True),
+        ("l1", 1, 0, 1, 2.0, True),
+        ("l2", 1, 0, 2, 2.0, True),
+        ("l3", 2, 1, 0, None, True),
+    ]
+
+
 def test_session_ids_are_deterministic_and_columns_pass_through(spark):
     turns = [turn("a", 0), turn("b", 3, locale="de-DE")]
     first, second = sessions_of(spark, turns), sessions_of(spark, list(reversed(turns)))
