@@ -15,7 +15,7 @@ reachability sums path probabilities over at most `REACH_HOPS` hops; reformulati
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 SUCCESS_ITERATIONS = 5
@@ -26,29 +26,31 @@ MIN_PATH_PROBABILITY = 0.01
 MOVE, SUCCESS, FAILURE = "move", "success", "failure"
 
 
+def _edge(target: Column, outcome: str, weight: Column) -> Column:
+    return F.struct(target.alias("target"), F.lit(outcome).alias("outcome"), weight.alias("weight"))
+
+
 def user_transitions(outcomes_df: DataFrame) -> DataFrame:
     """(locale, user_key, source, target, outcome, weight) from turn outcomes, one vote per user and edge.
 
     Expects per turn: locale, user_key, text, is_defective, next_text (nullable), next_probability.
     """
-    has_next = F.col("next_text").isNotNull()
-    edges = F.when(
-        ~F.col("is_defective"),
-        F.array(F.struct(F.lit(None).cast("string").alias("target"), F.lit(SUCCESS).alias("outcome"), F.lit(1.0).alias("weight"))),
-    ).otherwise(
+    no_target = F.lit(None).cast("string")
+    edges = F.when(~F.col("is_defective"), F.array(_edge(no_target, SUCCESS, F.lit(1.0)))).otherwise(
         F.when(
-            has_next,
+            F.col("next_text").isNotNull(),
             F.array(
-                F.struct(F.col("next_text").alias("target"), F.lit(MOVE).alias("outcome"), F.col("next_probability").alias("weight")),
-                F.struct(F.lit(None).cast("string").alias("target"), F.lit(FAILURE).alias("outcome"), (1.0 - F.col("next_probability")).alias("weight")),
+                _edge(F.col("next_text"), MOVE, F.col("next_probability")),
+                _edge(no_target, FAILURE, 1.0 - F.col("next_probability")),
             ),
-        ).otherwise(
-            F.array(F.struct(F.lit(None).cast("string").alias("target"), F.lit(FAILURE).alias("outcome"), F.lit(1.0).alias("weight")))
-        )
+        ).otherwise(F.array(_edge(no_target, FAILURE, F.lit(1.0))))
     )
     return (
         outcomes_df.select("locale", "user_key", F.col("text").alias("source"), F.explode(edges).alias("edge"))
-        .select("locale", "user_key", "source", "edge.target", "edge.outcome", F.col("edge.weight").cast("double").alias("weight"))
+        .select(
+            "locale", "user_key", "source", "edge.target", "edge.outcome",
+            F.col("edge.weight").cast("double").alias("weight"),
+        )
         .groupBy("locale", "user_key", "source", "target", "outcome")
         .agg(F.max("weight").alias("weight"))
     )
@@ -60,9 +62,15 @@ def transition_probabilities(user_transitions_df: DataFrame) -> DataFrame:
     pooled = user_transitions_df.groupBy("locale", "source", "target", "outcome").agg(
         F.sum("weight").alias("votes"), F.count(F.lit(1)).alias("users")
     )
-    totals = pooled.groupBy("locale", "source").agg(F.sum("votes").alias("total_votes"))
+    # A source's total over its window of edges: totals aggregated apart and joined back would make Spark pool
+    # every user's votes twice, once for each use of `pooled`.
+    whole_source = (
+        Window.partitionBy("locale", "source")
+        .orderBy("outcome", "target")
+        .rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    )
     return (
-        pooled.join(totals, on=["locale", "source"], how="inner")
+        pooled.withColumn("total_votes", F.sum("votes").over(whole_source))
         .where(F.col("total_votes") > 0)
         .select(
             "locale", "source", "target", "outcome",
