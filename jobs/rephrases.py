@@ -32,7 +32,7 @@ from miner.candidates import (
 )
 from miner.defaults import MIN_USERS
 from miner.embeddings import cached_embeddings, embed_texts, uncached_texts
-from miner.feedback import with_served_text
+from miner.feedback import served_texts, with_served_text
 from miner.models import model_fingerprint
 from miner.text import normalized_utterances
 from pipeline.io import dataset_path, read_dataset, row_count, write_dataset, write_stats
@@ -127,10 +127,12 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
     # Both the candidates and the per-turn outcomes need every turn with its normalized text. Not persisted:
     # with the texts broadcast it is a scan and a hash lookup, and a cached partition of ten million turns
-    # read back into memory ran the driver out of heap.
+    # read back into memory ran the driver out of heap. The few served rewrites are kept, so that each use
+    # of the turns does not scan the day again to normalize them.
+    served_df = served_texts(sessions_df).localCheckpoint()
     turns_df = sessions_df.transform(
         with_normalized_text, texts_df, texts_count <= MAX_BROADCAST_TEXTS
-    ).transform(with_served_text)
+    ).transform(with_served_text, served_df)
     # The pairs feed both the silent-phrasing test and the features: on disk once, not windowed twice.
     pairs_df = (
         turns_df.transform(following_turn_pairs, args.rephrase_window_seconds, args.max_following_turns)

@@ -43,16 +43,20 @@ FEEDBACK_MASSES = ("served_users", "failed_users")
 MINED_WEIGHT_USERS = 5.0
 
 
-def with_served_text(turns_df: DataFrame) -> DataFrame:
-    """Attach `served_text`: the normalized `rewritten_utterance` (null when no rewrite was served).
+def served_texts(turns_df: DataFrame) -> DataFrame:
+    """(rewritten_utterance, served_text): each distinct rewrite that was served, normalized once.
 
-    The served texts are few (targets of the rewrite table), so they are normalized on their own and broadcast.
+    The served texts are few (targets of the rewrite table): small enough to keep and to broadcast.
     """
-    served_df = normalized_utterances(
+    return normalized_utterances(
         turns_df.where(F.col("rewritten_utterance").isNotNull())
         .select(F.col("rewritten_utterance").alias("utterance"))
         .distinct()
     ).select(F.col("utterance").alias("rewritten_utterance"), F.col("text").alias("served_text"))
+
+
+def with_served_text(turns_df: DataFrame, served_df: DataFrame) -> DataFrame:
+    """Attach `served_text` from `served_texts`: the normalized `rewritten_utterance` (null when none was served)."""
     return turns_df.join(F.broadcast(served_df), on="rewritten_utterance", how="left")
 
 

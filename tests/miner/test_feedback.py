@@ -11,6 +11,7 @@ from miner.feedback import (
     live_rewrites,
     merged_feedback,
     rewrite_feedback,
+    served_texts,
     trusted_labels,
     with_served_text,
     withdrawn_rewrites,
@@ -47,7 +48,8 @@ def test_served_text_is_the_normalized_rewrite_and_null_when_none_was_served(spa
     schema = "event_id string, rewritten_utterance string"
     turns = spark.createDataFrame([("e1", "Set an Alarm for seven!"), ("e2", None), ("e3", "set an alarm for seven")],
                                   schema)
-    got = sorted(tuple(r) for r in turns.transform(with_served_text).select("event_id", "served_text").collect())
+    with_served = turns.transform(with_served_text, turns.transform(served_texts))
+    got = sorted(tuple(r) for r in with_served.select("event_id", "served_text").collect())
     assert got == [("e1", ALARM), ("e2", None), ("e3", ALARM)]
 
 
