@@ -1,8 +1,18 @@
 import json
 import os
+import subprocess
 import sys
 
-from bench.measure import run_measured, shuffle_bytes_by_group, tree_rss_bytes
+import pytest
+
+from bench.measure import (
+    _PAGE_BYTES,
+    run_measured,
+    same_address_space,
+    shuffle_bytes_by_group,
+    sum_tree_rss,
+    tree_rss_bytes,
+)
 
 
 def _event(kind, **fields):
@@ -34,3 +44,33 @@ def test_a_command_is_timed_with_its_output_lines_and_memory(tmp_path):
     assert measured.peak_rss_bytes > 50_000_000
     assert (tmp_path / "log.txt").read_text() == "[stage] running\ndone\n"
     assert tree_rss_bytes(os.getpid()) > 0
+
+
+def test_a_child_sharing_its_parents_address_space_is_counted_once():
+    jvm, spawn_before_exec, chmod, daemon, worker, gone, orphan = 1, 2, 3, 4, 5, 6, 7
+    statm = {
+        jvm: b"900 100 5 1 0 80 0\n",
+        spawn_before_exec: b"900 100 5 1 0 80 0\n",
+        chmod: b"2 1 1 1 0 1 0\n",
+        daemon: b"30 10 2 1 0 8 0\n",
+        worker: b"60 40 2 1 0 30 0\n",
+        gone: None,
+        orphan: b"8 3 1 1 0 2 0\n",
+    }
+    children = {jvm: [spawn_before_exec, chmod, daemon, gone], daemon: [worker], gone: [orphan]}
+    one_address_space = {(spawn_before_exec, jvm)}
+    shares = lambda pid, parent, *_: (pid, parent) in one_address_space  # noqa: E731
+
+    assert sum_tree_rss(jvm, children, statm.get, shares) == (100 + 1 + 10 + 40 + 3) * _PAGE_BYTES
+
+
+def test_kcmp_tells_one_address_space_from_a_child_process():
+    if same_address_space(os.getpid(), os.getpid()) is None:
+        pytest.skip("kcmp is not available here")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert same_address_space(os.getpid(), os.getpid()) is True
+        assert same_address_space(os.getpid(), child.pid) is False
+    finally:
+        child.kill()
+        child.wait()
