@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from bench import measure
 from bench.measure import (
     _PAGE_BYTES,
     run_measured,
@@ -74,3 +75,12 @@ def test_kcmp_tells_one_address_space_from_a_child_process():
     finally:
         child.kill()
         child.wait()
+
+
+def test_without_kcmp_a_child_with_its_parents_counters_shares_its_memory(monkeypatch):
+    monkeypatch.setattr(measure, "same_address_space", lambda pid, other_pid: None)
+    jvm_counters = b"900 100 5 1 0 80 0\n"
+
+    assert measure._shares_parents_memory(2, 1, jvm_counters, jvm_counters) is True
+    assert measure._shares_parents_memory(3, 1, b"2 1 1 1 0 1 0\n", jvm_counters) is False
+    assert measure._shares_parents_memory(1, 0, jvm_counters, None) is False
